@@ -1,0 +1,54 @@
+"""wardlink: a USSD/SMS gateway between citizens with feature phones and their municipality."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from app.config import check_production, load_config
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then the environment, then `config`. No I/O happens here
+    except starting the embedded Redis when REDIS_URL is unset (lazily connected otherwise)."""
+    app = Flask(__name__, instance_path=os.environ.get("WARDLINK_INSTANCE") or None,
+                instance_relative_config=True)
+    app.config.update(load_config(config))
+    check_production(app.config)
+    if not app.config.get("SECRET_KEY"):
+        # Development only (production refuses to start without one).
+        app.config["SECRET_KEY"] = "dev-only-not-secret"
+    if not app.config.get("PHONE_HASH_KEY"):
+        app.config["PHONE_HASH_KEY"] = app.config["SECRET_KEY"]
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_FORM_BYTES"]
+    app.config["MAX_FORM_MEMORY_SIZE"] = app.config["MAX_FORM_BYTES"]
+
+    from app.extensions import db, redis_store
+
+    db.init_app(app)
+    redis_store.init_app(app)
+
+    from app import health
+    from app.ussd import views as ussd_views
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(ussd_views.bp)
+
+    from app import cli
+
+    cli.init_app(app)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        """API and webhook errors answer JSON, never an HTML page."""
+        return jsonify(error=exc.name.lower(), description=exc.description), exc.code
+
+    @app.errorhandler(Exception)
+    def unhandled(exc: Exception):
+        app.logger.exception("unhandled error")
+        return jsonify(error="internal error"), 500
+
+    return app

@@ -1,0 +1,232 @@
+"""The `wardlink` command: a Flask CLI group (`wardlink --help`)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from app.logs import configure_logging
+
+
+def _create_app():
+    from app import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def cli():
+    """wardlink: USSD and SMS between citizens and their municipality."""
+
+
+def main() -> None:
+    """Console script entry point."""
+    configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
+    cli(prog_name="wardlink")
+
+
+def init_app(app) -> None:
+    """Nothing to bind: commands live on the `cli` group (kept for the factory's symmetry)."""
+
+
+# --- database ---------------------------------------------------------------------------------
+
+
+@cli.group("db")
+def db_group():
+    """Schema migrations (Alembic)."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision):
+    """Apply migrations up to REVISION (default: head)."""
+    from app import migrate
+    from app.extensions import db
+
+    migrate.upgrade(db, revision)
+    click.echo(f"database at {revision}")
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision):
+    """Revert migrations down to REVISION."""
+    from app import migrate
+    from app.extensions import db
+
+    migrate.downgrade(db, revision)
+    click.echo(f"database at {revision}")
+
+
+# --- imports ---------------------------------------------------------------------------------
+
+
+def _import_command(group, importer_name: str, what: str):
+    @group.command("import")
+    @click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+    @with_appcontext
+    def run_import(csv_file):
+        from app import importers
+        from app.extensions import db
+
+        try:
+            report = getattr(importers, importer_name)(db.session(), csv_file)
+        except importers.RowError as exc:
+            raise click.ClickException(str(exc)) from None
+        for line, reason in report.errors:
+            click.echo(f"line {line}: {reason}", err=True)
+        click.echo(f"{what}: {report.summary()}")
+
+    run_import.__doc__ = f"Import {what} from a CSV file (bad rows reported by line, good rows kept)."
+    return run_import
+
+
+@cli.group("municipalities")
+def municipalities_group():
+    """Municipalities served by this deployment."""
+
+
+@cli.group("wards")
+def wards_group():
+    """Wards of each municipality."""
+
+
+@cli.group("categories")
+def categories_group():
+    """Fault categories of each municipality."""
+
+
+_import_command(municipalities_group, "import_municipalities", "municipalities")
+_import_command(wards_group, "import_wards", "wards")
+_import_command(categories_group, "import_categories", "categories")
+
+
+@cli.command("demo")
+@with_appcontext
+def demo():
+    """Load the demo municipalities, wards, categories and an outage (once)."""
+    from app.demo import load_demo
+    from app.extensions import db
+
+    click.echo("demo data loaded" if load_demo(db.session()) else "data already present")
+
+
+# --- processes ----------------------------------------------------------------------------------
+
+
+@cli.command("worker")
+@click.option("--queues", default="high,bulk", show_default=True, help="Queues, in priority order.")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@with_appcontext
+def worker(queues, burst):
+    """Run an RQ worker inside the app context (jobs need the database)."""
+    from rq import SimpleWorker
+
+    from app.extensions import redis_store
+    from workers.queues import get_queue
+
+    names = [q.strip() for q in queues.split(",") if q.strip()]
+    conn = redis_store.worker_client
+    SimpleWorker([get_queue(n, conn) for n in names], connection=conn).work(
+        burst=burst, with_scheduler=True, logging_level=current_app.config["LOG_LEVEL"]
+    )
+
+
+def _dev_token(instance: Path) -> str:
+    path = instance / "webhook_token"
+    if path.exists():
+        return path.read_text().strip()
+    token = secrets.token_urlsafe(32)
+    instance.mkdir(parents=True, exist_ok=True)
+    path.write_text(token)
+    path.chmod(0o600)
+    return token
+
+
+@cli.command("serve")
+@click.option("--port", default=8000, show_default=True)
+@click.option("--workers", "worker_count", default=1, show_default=True, help="RQ workers.")
+@with_appcontext
+def serve(port, worker_count):
+    """Start the gateway: migrations, demo data, web (gunicorn) and RQ workers."""
+    from app import migrate
+    from app.demo import load_demo
+    from app.extensions import db, redis_store
+
+    app = current_app._get_current_object()
+    migrate.upgrade(db)
+    if load_demo(db.session()):
+        click.echo("loaded the demo municipalities")
+    token = app.config.get("WEBHOOK_TOKEN") or _dev_token(Path(app.instance_path))
+    env = dict(os.environ, REDIS_URL=redis_store.url, DATABASE_URL=db.url, WEBHOOK_TOKEN=token,
+               PORT=str(port), WARDLINK_INSTANCE=app.instance_path)
+    procs = [subprocess.Popen([sys.executable, "-m", "gunicorn", "-c",
+                               str(Path(__file__).with_name("gunicorn_conf.py")), "app.wsgi:app"],
+                              env=env)]
+    procs += [subprocess.Popen([sys.executable, "-m", "app", "worker"], env=env)
+              for _ in range(worker_count)]
+    base = f"http://127.0.0.1:{port}"
+    click.echo(f"""
+wardlink is running on {base}  (Ctrl-C stops it)
+  USSD callback:    {base}/webhooks/africastalking/ussd?token=<token in instance/webhook_token>
+  Try it:           wardlink simulate --url {base} --code '*384*1234#'
+  Shared code:      wardlink simulate --url {base} --code '*384*100#'
+  Health:           curl {base}/readyz
+""")
+
+    def stop(*_args):
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop()
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+@cli.command("simulate")
+@click.option("--url", default=None, help="A running gateway; default: in-process.")
+@click.option("--phone", default="+27820000001", show_default=True)
+@click.option("--code", "service_code", default="*384*1234#", show_default=True)
+@click.option("--token", envvar="WEBHOOK_TOKEN", default=None, help="Webhook token (remote).")
+@with_appcontext
+def simulate(url, phone, service_code, token):
+    """Play a feature phone in the terminal: each screen as the phone shows it."""
+    from app.simulator import Phone
+
+    app = current_app._get_current_object()
+    if url and not token:
+        token = _dev_token(Path(app.instance_path))
+    if not url:
+        from app import migrate
+        from app.demo import load_demo
+        from app.extensions import db
+
+        migrate.upgrade(db)
+        load_demo(db.session())
+        app.config["WEBHOOK_TOKEN"] = app.config.get("WEBHOOK_TOKEN") or _dev_token(
+            Path(app.instance_path))
+    Phone(app=None if url else app, url=url, token=token, phone=phone,
+          service_code=service_code).play(click.prompt, click.echo)

@@ -1,0 +1,90 @@
+"""SQL storage: one engine and session factory per app, bound in `init_app`.
+
+SQLite is the embedded default and PostgreSQL the production database; the same
+models and migrations serve both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+
+def default_sqlite_url(instance_path: str) -> str:
+    """The embedded database: a SQLite file in the instance folder."""
+    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    return "sqlite:///" + str(Path(instance_path) / "wardlink.sqlite3")
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets the web process read while a worker writes; busy_timeout makes the
+    # single-writer lock wait instead of failing at once.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine with the settings wardlink needs on either backend."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 5})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        # A statement that hangs must not hold a USSD request past the provider's deadline.
+        connect_args={"connect_timeout": 3, "options": "-c statement_timeout=8000"},
+    )
+
+
+class Database:
+    """Holds the engine and a scoped session; unbound until `init_app`."""
+
+    def __init__(self) -> None:
+        self.engine: Engine | None = None
+        self.session: scoped_session | None = None
+        self.url: str | None = None
+
+    def init_app(self, app) -> None:
+        """Bind to the app's DATABASE_URL and close the session after each request."""
+        url = app.config.get("DATABASE_URL") or default_sqlite_url(app.instance_path)
+        app.config["DATABASE_URL"] = url
+        self.url = url
+        self.engine = make_engine(url)
+        self.session = scoped_session(sessionmaker(bind=self.engine, expire_on_commit=False))
+        app.extensions["wardlink.db"] = self
+
+        @app.teardown_appcontext
+        def remove_session(_exc=None):
+            self.session.remove()
+
+    @contextmanager
+    def begin(self) -> Iterator[Session]:
+        """A session in a transaction: committed on success, rolled back on error."""
+        session = self.session()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+    def dispose(self) -> None:
+        """Close every pooled connection (after a fork, or at the end of tests)."""
+        if self.engine is not None:
+            self.engine.dispose()

@@ -1,0 +1,10 @@
+"""Extensions live here unbound and are attached to an app in `create_app`."""
+
+from app.db import Database
+from app.redis_store import RedisStore
+
+db = Database()
+"""SQL storage: everything durable."""
+
+redis_store = RedisStore()
+"""Redis: sessions, queues and rate limits only."""

@@ -1,0 +1,1 @@
+"""One module per SMS/USSD aggregator: parse its forms into our events, render our replies."""

@@ -1,0 +1,111 @@
+"""Tickets: faults reported by residents, each with a reference that carries a check digit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from app.models import Category, Ticket
+from app.references import new_reference
+from app.residents import get_or_create_resident
+
+REFERENCE_ATTEMPTS = 8
+"""Fresh references tried before giving up (a clash is rare: 10 million references)."""
+
+RECENT_LIMIT = 5
+"""How many of a caller's own tickets "my recent reports" lists."""
+
+
+class TicketError(RuntimeError):
+    """A ticket could not be created."""
+
+
+def create_ticket(
+    session,
+    *,
+    source: str,
+    source_key: str,
+    municipality_id: int,
+    phone: str,
+    category_id: int,
+    ward_id: int | None,
+    location: str,
+    locale: str | None = None,
+) -> tuple[Ticket, bool]:
+    """Create and commit a ticket once per `source_key`; returns (ticket, created)."""
+    existing = session.scalar(select(Ticket).where(Ticket.source_key == source_key))
+    if existing is not None:
+        return existing, False
+    category = session.get(Category, category_id)
+    if category is None or category.municipality_id != municipality_id:
+        raise TicketError("category does not belong to the municipality")
+    resident = get_or_create_resident(session, municipality_id, phone)
+    if locale and not resident.locale:
+        resident.locale = locale
+    for _ in range(REFERENCE_ATTEMPTS):
+        ticket = Ticket(
+            reference=new_reference(),
+            municipality_id=municipality_id,
+            ward_id=ward_id,
+            category_id=category_id,
+            resident_id=resident.id,
+            location=location[:160],
+            source=source,
+            source_key=source_key,
+        )
+        try:
+            with session.begin_nested():
+                session.add(ticket)
+            session.commit()
+            return ticket, True
+        except IntegrityError:
+            same_key = session.scalar(select(Ticket).where(Ticket.source_key == source_key))
+            if same_key is not None:  # a duplicate request won the race
+                return same_key, False
+    raise TicketError("no free reference found")
+
+
+def find_ticket(session, municipality_id: int, reference: str) -> Ticket | None:
+    """A municipality's ticket by reference (another council's tickets are not found)."""
+    return session.scalar(
+        select(Ticket)
+        .options(joinedload(Ticket.category))
+        .where(Ticket.reference == reference, Ticket.municipality_id == municipality_id)
+    )
+
+
+def recent_tickets(session, municipality_id: int, phone: str) -> list[Ticket]:
+    """The caller's newest tickets in a municipality."""
+    from app.models import Resident
+
+    return list(
+        session.scalars(
+            select(Ticket)
+            .options(joinedload(Ticket.category))
+            .join(Resident, Resident.id == Ticket.resident_id)
+            .where(Resident.phone == phone, Ticket.municipality_id == municipality_id)
+            .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+            .limit(RECENT_LIMIT)
+        )
+    )
+
+
+def local_date(moment: dt.datetime, timezone: str) -> str:
+    """A stored UTC time as a date in the municipality's time zone."""
+    if moment.tzinfo is None:  # SQLite hands back naive UTC
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d")
+
+
+def ticket_dict(ticket: Ticket, timezone: str) -> dict:
+    """A ticket as the menus and SMS replies see it."""
+    return {
+        "reference": ticket.reference,
+        "category": {"code": ticket.category.code, "labels": dict(ticket.category.labels or {})},
+        "status": ticket.status,
+        "updated": local_date(ticket.updated_at, timezone),
+    }

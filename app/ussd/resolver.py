@@ -1,0 +1,81 @@
+"""Answers the menu engine's needs from SQL and Redis; the only I/O of a USSD turn."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app
+
+from app import municipalities as routing
+from app.extensions import db, redis_store
+from app.outages import outage_dict, ward_outages
+from app.residents import find_resident, profile, save_profile
+from app.tickets import create_ticket, find_ticket, recent_tickets, ticket_dict
+from app.ussd.sessions import load_draft
+from menus.engine import Need
+
+log = logging.getLogger(__name__)
+
+
+class Resolver:
+    """Resolves `Need`s for one request (one DB session, one Redis client)."""
+
+    def __init__(self) -> None:
+        self.session = db.session()
+        self.redis = redis_store.client
+        self._tz: dict[int, str] = {}
+
+    def resolve(self, need: Need):
+        """The answer to one need; writes are idempotent by their key."""
+        return getattr(self, "_" + need.kind)(*need.args, **({"payload": need.payload}
+                                                             if need.payload else {}))
+
+    def _timezone(self, municipality_id: int) -> str:
+        if municipality_id not in self._tz:
+            m = routing.get_municipality(self.session, municipality_id)
+            self._tz[municipality_id] = m.timezone if m else current_app.config["TIMEZONE"]
+        return self._tz[municipality_id]
+
+    # queries
+    def _municipalities(self, code: str, phone: str) -> dict:
+        choices = routing.municipalities_for_code(self.session, "ussd", code)
+        ids = [c["id"] for c in choices]
+        return {"choices": choices, "remembered": routing.remembered_choice(self.session, phone, ids)}
+
+    def _resident(self, municipality_id: int, phone: str):
+        return profile(find_resident(self.session, municipality_id, phone))
+
+    def _draft(self, municipality_id: int, phone: str):
+        return load_draft(self.redis, municipality_id, phone)
+
+    def _categories(self, municipality_id: int):
+        return routing.active_categories(self.session, municipality_id)
+
+    def _ward(self, municipality_id: int, number: int):
+        return routing.find_ward(self.session, municipality_id, number)
+
+    def _ticket(self, municipality_id: int, reference: str):
+        ticket = find_ticket(self.session, municipality_id, reference)
+        return ticket_dict(ticket, self._timezone(municipality_id)) if ticket else None
+
+    def _recent_tickets(self, municipality_id: int, phone: str):
+        tz = self._timezone(municipality_id)
+        return [ticket_dict(t, tz) for t in recent_tickets(self.session, municipality_id, phone)]
+
+    def _outages(self, municipality_id: int, ward_id: int):
+        tz = self._timezone(municipality_id)
+        return [outage_dict(o, tz) for o in ward_outages(self.session, municipality_id, ward_id)]
+
+    # keyed writes
+    def _save_profile(self, municipality_id: int, phone: str, field: str, value) -> bool:
+        save_profile(self.session, municipality_id, phone, field, value)
+        return True
+
+    def _create_ticket(self, source_key: str, payload) -> dict:
+        ticket, created = create_ticket(self.session, source="ussd", source_key=source_key,
+                                        **payload)
+        if created:
+            from workers.queues import enqueue_ticket_confirmation
+
+            enqueue_ticket_confirmation(ticket.id)
+        return {"reference": ticket.reference}

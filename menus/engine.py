@@ -1,0 +1,356 @@
+"""The USSD state machine as a pure function: `step(session, text, facts) -> Outcome`.
+
+No Redis, database or clock in here. When a screen needs data (a ward by number, a
+ticket by reference) or a write (create the ticket), `step` returns the `needs`
+instead of a reply; the view resolves them and calls `step` again with the answers in
+`facts`. Writes are keyed so that resolving one twice has one effect.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.gsm import gsm_length, to_gsm
+from app.i18n import N_, gettext
+
+SCREEN_LIMIT = 160
+"""Whole USSD body, `CON `/`END ` prefix included, in GSM-7 septets."""
+
+BACK = "0"
+"""Goes one screen back, on every screen."""
+HOME = "00"
+"""Goes to the main menu, on every screen."""
+MORE = "98"
+"""Shows the next page of a long list."""
+
+NAV_BACK = N_("0 Back")
+NAV_HOME = N_("00 Menu")
+NAV_MORE = N_("98 More")
+INVALID = N_("Invalid choice.")
+
+
+class Pending(Exception):
+    """Raised inside a handler when a fact is not known yet; `step` returns the needs."""
+
+
+@dataclass(frozen=True)
+class Need:
+    """A question (or keyed write) the view must answer before `step` can go on."""
+
+    kind: str
+    args: tuple = ()
+    payload: Mapping[str, Any] | None = field(default=None, compare=False, hash=False)
+
+    @property
+    def key(self) -> tuple:
+        """How the answer is filed in `facts`."""
+        return (self.kind, *self.args)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the phone shows; `end` closes the session."""
+
+    text: str
+    end: bool = False
+
+    @property
+    def body(self) -> str:
+        """The body the provider expects: `CON ...` or `END ...`."""
+        return ("END " if self.end else "CON ") + self.text
+
+
+@dataclass
+class Outcome:
+    """The result of one `step`: a reply and the new session, or needs to resolve first."""
+
+    session: dict
+    reply: Reply | None = None
+    needs: list[Need] = field(default_factory=list)
+    effects: list[tuple] = field(default_factory=list)
+    """Redis-only side effects for the view: ("save_draft", data) or ("clear_draft",)."""
+    repeated: bool = False
+
+
+@dataclass(frozen=True)
+class Option:
+    """A numbered choice on a static screen and the screen it leads to."""
+
+    label: str
+    goto: str
+
+
+@dataclass(frozen=True)
+class Screen:
+    """One USSD screen: its text, its choices and what happens with the input."""
+
+    id: str
+    text: str = ""
+    options: tuple[Option, ...] = ()
+    items: str | None = None
+    """Name of a list source in `LISTS`: numbered, paged choices computed from facts."""
+    accept: str | None = None
+    """Name of a handler in `HANDLERS` that takes the input (free text or a picked item)."""
+    end: bool = False
+    nav: bool = True
+    """Show `0 Back` and `00 Menu`."""
+    elastic: str | None = None
+    """The placeholder shortened with `...` when the screen would not fit."""
+
+
+@dataclass(frozen=True)
+class Item:
+    """A choice in a computed list: its label and the value handed to the handler."""
+
+    label: str
+    value: Any
+
+
+class Ctx:
+    """What a handler sees and changes during one step."""
+
+    def __init__(self, session: dict, facts: Mapping[tuple, Any], screens: Mapping[str, Screen]):
+        self.session = session
+        self.facts = facts
+        self.screens = screens
+        self.needs: list[Need] = []
+        self.effects: list[tuple] = []
+        self.reply: Reply | None = None
+
+    # --- facts -----------------------------------------------------------------
+    def need(self, kind: str, *args, payload: Mapping[str, Any] | None = None) -> Any:
+        """The answer to a need, or raise Pending after recording it."""
+        wanted = Need(kind, tuple(args), payload)
+        if wanted.key in self.facts:
+            return self.facts[wanted.key]
+        self.needs.append(wanted)
+        raise Pending(wanted)
+
+    # --- session helpers ----------------------------------------------------------
+    @property
+    def locale(self) -> str:
+        """The caller's language for this step."""
+        return self.session.get("locale") or "en"
+
+    @property
+    def draft(self) -> dict:
+        """Working data of the journey in progress (report, ward change...)."""
+        return self.session.setdefault("draft", {})
+
+    def t(self, message: str, **params) -> str:
+        """Translate into the caller's language."""
+        return gettext(self.locale, message, **params)
+
+    def go(self, screen_id: str, *, push: bool = True) -> None:
+        """Move to a screen; `push` keeps the current one for `0 Back`."""
+        current = self.session.get("screen")
+        if push and current and current != screen_id:
+            self.session.setdefault("stack", []).append(current)
+        self.session["screen"] = screen_id
+        self.session["page"] = 0
+
+    def home(self) -> None:
+        """Back to the main menu, forgetting the path and the journey in progress."""
+        self.session["stack"] = []
+        self.session["draft"] = {}
+        self.go("main", push=False)
+
+    def notice(self, message: str, **params) -> None:
+        """A line shown above the next screen (an error, or a confirmation)."""
+        self.session["notice"] = [message, params]
+
+    def end(self, message: str, **params) -> None:
+        """Close the session with a message."""
+        self.reply = Reply(self._fit_text([message], params, None), end=True)
+
+    def _fit_text(self, messages: list[str], params: dict, elastic: str | None) -> str:
+        return fit(lambda p: "\n".join(self.t(m, **p) for m in messages), params, elastic, 4)
+
+
+def fit(render: Callable[[dict], str], params: dict, elastic: str | None, prefix: int) -> str:
+    """Render with `params`, shortening the `elastic` one (or the longest) until it fits."""
+    params = {k: to_gsm(str(v)) for k, v in params.items()}
+    text = to_gsm(render(params))
+    while gsm_length(text) + prefix > SCREEN_LIMIT:
+        name = elastic if elastic in params else max(params, key=lambda k: len(params[k]), default=None)
+        if name is None or len(params[name]) <= 3:
+            break
+        params[name] = params[name][: max(len(params[name]) - 8, 3)].rstrip() + ".."
+        text = to_gsm(render(params))
+    return text
+
+
+def new_session(session_id: str, phone: str, service_code: str, network_code: str = "") -> dict:
+    """The state of a session nobody has seen yet."""
+    return {
+        "sid": session_id,
+        "phone": phone,
+        "code": service_code,
+        "net": network_code,
+        "screen": None,
+        "stack": [],
+        "draft": {},
+        "page": 0,
+    }
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2s(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+
+
+def newest_input(session: dict, text: str) -> str:
+    """What the caller typed this turn.
+
+    The provider sends every input of the session joined by `*`, with no escaping, so a
+    `*` inside a free-text answer looks like a separator. We remember how long the
+    history was last turn and take what follows it; only when the history does not
+    continue ours (an unknown session) do we fall back to the part after the last `*`.
+    """
+    last_len = session.get("last_len")
+    if last_len is not None and len(text) >= last_len and _digest(text[:last_len]) == session.get(
+        "last_hash"
+    ):
+        rest = text[last_len:]
+        if last_len == 0:
+            return rest
+        return rest[1:] if rest.startswith("*") else rest
+    return text.rsplit("*", 1)[-1]
+
+
+def step(
+    session: dict,
+    text: str,
+    facts: Mapping[tuple, Any],
+    screens: Mapping[str, Screen] | None = None,
+    handlers: Mapping[str, Callable] | None = None,
+    lists: Mapping[str, Callable] | None = None,
+    start: Callable | None = None,
+) -> Outcome:
+    """Advance `session` by the caller's cumulative `text`; pure, never mutates its inputs."""
+    if screens is None:
+        from menus import screens as table
+
+        screens, handlers, lists, start = table.SCREENS, table.HANDLERS, table.LISTS, table.start
+    text = text or ""
+    digest = _digest(text)
+    if session.get("reply") and session.get("last_hash") == digest:
+        # The same turn again (operator retry): same answer, no second effect.
+        return Outcome(session, Reply(session["reply"][4:], session["reply"].startswith("END")),
+                       repeated=True)
+
+    state = copy.deepcopy(session)
+    ctx = Ctx(state, facts, screens)
+    typed = newest_input(state, text).strip() if state.get("screen") else ""
+    try:
+        if not state.get("screen"):
+            start(ctx)
+        else:
+            _handle(ctx, typed, handlers, lists)
+        reply = ctx.reply or render(ctx, lists)
+    except Pending:
+        return Outcome(session, needs=ctx.needs)
+
+    state["last_len"] = len(text)
+    state["last_hash"] = digest
+    state["reply"] = reply.body
+    return Outcome(state, reply, effects=ctx.effects)
+
+
+def _handle(ctx: Ctx, typed: str, handlers, lists) -> None:
+    screen = ctx.screens[ctx.session["screen"]]
+    ctx.session.pop("notice", None)
+    if screen.nav and typed == HOME:
+        ctx.home()
+        return
+    if screen.nav and typed == BACK:
+        stack = ctx.session.get("stack") or []
+        if ctx.session.get("page"):
+            ctx.session["page"] -= 1
+        elif stack:
+            ctx.session["screen"] = stack.pop()
+            ctx.session["page"] = 0
+        else:
+            ctx.home()
+        return
+    if screen.options:
+        if typed.isdigit() and 1 <= int(typed) <= len(screen.options):
+            target = screen.options[int(typed) - 1].goto
+            if target.startswith("@"):
+                handlers[target[1:]](ctx, typed)
+            else:
+                ctx.go(target)
+        else:
+            ctx.notice(INVALID)
+        return
+    if screen.items:
+        items = lists[screen.items](ctx)
+        if typed == MORE:
+            ctx.session["page"] = ctx.session.get("page", 0) + 1
+            return
+        if typed.isdigit() and 1 <= int(typed) <= len(items):
+            handlers[screen.accept](ctx, items[int(typed) - 1].value)
+        else:
+            ctx.notice(INVALID)
+        return
+    if screen.accept:
+        handlers[screen.accept](ctx, typed)
+
+
+def render(ctx: Ctx, lists) -> Reply:
+    """The current screen in the caller's language, paged and fitted into one body."""
+    screen = ctx.screens[ctx.session["screen"]]
+    params = dict(ctx.session.get("params", {}).get(screen.id, {}))
+    notice = ctx.session.get("notice")
+    notice_line = [ctx.t(notice[0], **notice[1])] if notice else []
+    nav = [ctx.t(NAV_BACK), ctx.t(NAV_HOME)] if screen.nav else []
+
+    if screen.items:
+        # The heading may take at most about two thirds of the screen; the list gets the rest.
+        head = notice_line + [fit(lambda p: ctx.t(screen.text, **p), params, screen.elastic, 60)]
+        labels = [to_gsm(item.label) for item in lists[screen.items](ctx)]
+        lines, _more = page_lines(labels, head, nav, ctx.session.get("page", 0), ctx.t(NAV_MORE))
+        return Reply(to_gsm("\n".join(lines)))
+
+    options = [f"{i}. {ctx.t(o.label)}" for i, o in enumerate(screen.options, 1)]
+    footer = [" ".join(nav)] if nav and not screen.end else []
+
+    def compose(p: dict) -> str:
+        text = [ctx.t(screen.text, **p)] if screen.text else []
+        return "\n".join(notice_line + text + options + footer)
+
+    return Reply(fit(compose, params, screen.elastic, 4), end=screen.end)
+
+
+def page_lines(
+    labels: list[str], head: list[str], nav: list[str], page: int, more_label: str
+) -> tuple[list[str], bool]:
+    """Fit numbered `labels` under `head`, as many per page as the screen holds."""
+    budget = SCREEN_LIMIT - 4
+    numbered = [f"{i}. {label}" for i, label in enumerate(labels, 1)]
+    start = 0
+    for _ in range(page):  # skip the pages already shown
+        start += _fits(numbered[start:], head, nav, more_label, budget) or 1
+    start = min(start, max(len(numbered) - 1, 0))
+    count = _fits(numbered[start:], head, nav, more_label, budget)
+    shown = numbered[start : start + count]
+    more = start + count < len(numbered)
+    footer = " ".join(([more_label] if more else []) + nav)
+    return head + shown + ([footer] if footer else []), more
+
+
+def _fits(numbered: list[str], head: list[str], nav: list[str], more_label: str, budget: int) -> int:
+    used = sum(gsm_length(to_gsm(h)) + 1 for h in head)
+    count = 0
+    for i, line in enumerate(numbered):
+        last = i == len(numbered) - 1
+        footer = " ".join(([] if last else [more_label]) + nav)
+        need = used + gsm_length(line) + 1 + gsm_length(to_gsm(footer))
+        if need > budget:
+            break
+        used += gsm_length(line) + 1
+        count += 1
+    return max(count, 1) if numbered else 0

@@ -1,0 +1,1 @@
+"""RQ workers: queues, jobs (plain functions of ids) and the worker entry point."""
