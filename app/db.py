@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
@@ -52,26 +53,49 @@ def make_engine(url: str) -> Engine:
     )
 
 
-class Database:
-    """Holds the engine and a scoped session; unbound until `init_app`."""
+class _BoundDatabase:
+    """One app's engine and scoped session."""
 
-    def __init__(self) -> None:
-        self.engine: Engine | None = None
-        self.session: scoped_session | None = None
-        self.url: str | None = None
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self.session = scoped_session(sessionmaker(bind=self.engine, expire_on_commit=False))
+
+
+class Database:
+    """The SQL extension: unbound until `init_app`; each app keeps its own engine."""
+
+    KEY = "wardlink.db"
 
     def init_app(self, app) -> None:
         """Bind to the app's DATABASE_URL and close the session after each request."""
         url = app.config.get("DATABASE_URL") or default_sqlite_url(app.instance_path)
         app.config["DATABASE_URL"] = url
-        self.url = url
-        self.engine = make_engine(url)
-        self.session = scoped_session(sessionmaker(bind=self.engine, expire_on_commit=False))
-        app.extensions["wardlink.db"] = self
+        bound = _BoundDatabase(url)
+        app.extensions[self.KEY] = bound
 
         @app.teardown_appcontext
         def remove_session(_exc=None):
-            self.session.remove()
+            bound.session.remove()
+
+    @staticmethod
+    def _bound() -> _BoundDatabase:
+        return current_app.extensions[Database.KEY]
+
+    @property
+    def engine(self) -> Engine:
+        """The current app's engine."""
+        return self._bound().engine
+
+    @property
+    def session(self) -> scoped_session:
+        """The current app's scoped session (`db.session()` gives the Session)."""
+        return self._bound().session
+
+    @property
+    def url(self) -> str:
+        """The current app's database URL."""
+        return self._bound().url
 
     @contextmanager
     def begin(self) -> Iterator[Session]:
@@ -85,6 +109,6 @@ class Database:
             raise
 
     def dispose(self) -> None:
-        """Close every pooled connection (after a fork, or at the end of tests)."""
-        if self.engine is not None:
-            self.engine.dispose()
+        """Close every pooled connection of the current app."""
+        self._bound().session.remove()
+        self._bound().engine.dispose()

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import redis
+from flask import current_app
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
@@ -37,13 +38,29 @@ def start_embedded(instance_path: str) -> str:
 _EMBEDDED: list = []
 
 
+class _BoundRedis:
+    """One app's Redis clients."""
+
+    def __init__(self, url: str, socket_timeout: float, connect_timeout: float) -> None:
+        self.url = url
+        # One retry at most: redis-py's default policy turned a 0.5 s timeout into an
+        # 8.8 s stall against a frozen Redis, past the provider's deadline.
+        self.client = redis.Redis.from_url(
+            url,
+            socket_timeout=socket_timeout,
+            socket_connect_timeout=connect_timeout,
+            retry=Retry(NoBackoff(), 1),
+            health_check_interval=30,
+        )
+        # RQ blocks on BLPOP/BZPOPMIN for seconds; it needs a client without a short read timeout.
+        self.worker_client = redis.Redis.from_url(url, socket_connect_timeout=5,
+                                                  health_check_interval=30)
+
+
 class RedisStore:
     """Two clients over one server: a fast-failing one for web requests, a patient one for workers."""
 
-    def __init__(self) -> None:
-        self.url: str | None = None
-        self.client: redis.Redis | None = None
-        self.worker_client: redis.Redis | None = None
+    KEY = "wardlink.redis"
 
     def init_app(self, app) -> None:
         """Connect lazily to REDIS_URL, or start the embedded server when it is unset."""
@@ -51,17 +68,25 @@ class RedisStore:
         if not url:
             url = start_embedded(os.path.join(app.instance_path, "redis"))
             app.config["REDIS_URL"] = url
-        self.url = url
-        timeout = float(app.config["REDIS_SOCKET_TIMEOUT"])
-        # One retry at most: redis-py's default policy turned a 0.5 s timeout into an
-        # 8.8 s stall against a frozen Redis, past the provider's deadline.
-        self.client = redis.Redis.from_url(
-            url,
-            socket_timeout=timeout,
-            socket_connect_timeout=float(app.config["REDIS_CONNECT_TIMEOUT"]),
-            retry=Retry(NoBackoff(), 1),
-            health_check_interval=30,
+        app.extensions[self.KEY] = _BoundRedis(
+            url, float(app.config["REDIS_SOCKET_TIMEOUT"]), float(app.config["REDIS_CONNECT_TIMEOUT"])
         )
-        # RQ blocks on BLPOP/BZPOPMIN for seconds; it needs a client without a short read timeout.
-        self.worker_client = redis.Redis.from_url(url, socket_connect_timeout=5, health_check_interval=30)
-        app.extensions["wardlink.redis"] = self
+
+    @staticmethod
+    def _bound() -> _BoundRedis:
+        return current_app.extensions[RedisStore.KEY]
+
+    @property
+    def client(self) -> redis.Redis:
+        """Short timeouts, one retry: for the web request path."""
+        return self._bound().client
+
+    @property
+    def worker_client(self) -> redis.Redis:
+        """No read timeout: for RQ and batch jobs."""
+        return self._bound().worker_client
+
+    @property
+    def url(self) -> str:
+        """The current app's Redis URL."""
+        return self._bound().url
