@@ -20,7 +20,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     check_production(app.config)
     if not app.config.get("SECRET_KEY"):
         # Development only (production refuses to start without one).
-        app.config["SECRET_KEY"] = "dev-only-not-secret"
+        app.config["SECRET_KEY"] = "dev-only-not-secret"  # noqa: S105
     if not app.config.get("PHONE_HASH_KEY"):
         app.config["PHONE_HASH_KEY"] = app.config["SECRET_KEY"]
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_FORM_BYTES"]

@@ -30,18 +30,26 @@ def cli():
 
 def main() -> None:
     """Console script entry point."""
+    from app.config import ConfigError
+
     configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
-    cli(prog_name="wardlink")
+    try:
+        cli(prog_name="wardlink", standalone_mode=True)
+    except ConfigError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
 
 
 def init_app(app) -> None:
-    """Nothing to bind: commands live on the `cli` group (kept for the factory's symmetry)."""
+    """Attach wardlink's commands to the app (the `wardlink` group finds them there)."""
+    for command in COMMANDS:
+        app.cli.add_command(command)
 
 
 # --- database ---------------------------------------------------------------------------------
 
 
-@cli.group("db")
+@click.group("db")
 def db_group():
     """Schema migrations (Alembic)."""
 
@@ -93,17 +101,17 @@ def _import_command(group, importer_name: str, what: str):
     return run_import
 
 
-@cli.group("municipalities")
+@click.group("municipalities")
 def municipalities_group():
     """Municipalities served by this deployment."""
 
 
-@cli.group("wards")
+@click.group("wards")
 def wards_group():
     """Wards of each municipality."""
 
 
-@cli.group("categories")
+@click.group("categories")
 def categories_group():
     """Fault categories of each municipality."""
 
@@ -113,7 +121,7 @@ _import_command(wards_group, "import_wards", "wards")
 _import_command(categories_group, "import_categories", "categories")
 
 
-@cli.command("demo")
+@click.command("demo")
 @with_appcontext
 def demo():
     """Load the demo municipalities, wards, categories and an outage (once)."""
@@ -126,7 +134,7 @@ def demo():
 # --- processes ----------------------------------------------------------------------------------
 
 
-@cli.command("worker")
+@click.command("worker")
 @click.option("--queues", default="high,bulk", show_default=True, help="Queues, in priority order.")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @with_appcontext
@@ -155,7 +163,7 @@ def _dev_token(instance: Path) -> str:
     return token
 
 
-@cli.command("serve")
+@click.command("serve")
 @click.option("--port", default=8000, show_default=True)
 @click.option("--workers", "worker_count", default=1, show_default=True, help="RQ workers.")
 @with_appcontext
@@ -206,7 +214,7 @@ wardlink is running on {base}  (Ctrl-C stops it)
                 p.kill()
 
 
-@cli.command("simulate")
+@click.command("simulate")
 @click.option("--url", default=None, help="A running gateway; default: in-process.")
 @click.option("--phone", default="+27820000001", show_default=True)
 @click.option("--code", "service_code", default="*384*1234#", show_default=True)
@@ -230,3 +238,7 @@ def simulate(url, phone, service_code, token):
             Path(app.instance_path))
     Phone(app=None if url else app, url=url, token=token, phone=phone,
           service_code=service_code).play(click.prompt, click.echo)
+
+
+COMMANDS = (db_group, municipalities_group, wards_group, categories_group, demo, worker, serve, simulate)
+"""Every command `init_app` attaches."""

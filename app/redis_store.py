@@ -7,6 +7,7 @@ needed to avoid losing a ticket, an inbound message or a broadcast recipient.
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import redis
@@ -39,22 +40,42 @@ _EMBEDDED: list = []
 
 
 class _BoundRedis:
-    """One app's Redis clients."""
+    """One app's Redis clients, made on first use (the embedded server starts then too)."""
 
-    def __init__(self, url: str, socket_timeout: float, connect_timeout: float) -> None:
-        self.url = url
-        # One retry at most: redis-py's default policy turned a 0.5 s timeout into an
-        # 8.8 s stall against a frozen Redis, past the provider's deadline.
-        self.client = redis.Redis.from_url(
-            url,
-            socket_timeout=socket_timeout,
-            socket_connect_timeout=connect_timeout,
-            retry=Retry(NoBackoff(), 1),
-            health_check_interval=30,
-        )
-        # RQ blocks on BLPOP/BZPOPMIN for seconds; it needs a client without a short read timeout.
-        self.worker_client = redis.Redis.from_url(url, socket_connect_timeout=5,
-                                                  health_check_interval=30)
+    def __init__(self, url: str | None, instance_path: str, socket_timeout: float,
+                 connect_timeout: float) -> None:
+        self._url = url
+        self._instance_path = instance_path
+        self._socket_timeout = socket_timeout
+        self._connect_timeout = connect_timeout
+        self._clients: tuple[redis.Redis, redis.Redis] | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        if self._url is None:
+            with self._lock:
+                if self._url is None:
+                    self._url = start_embedded(os.path.join(self._instance_path, "redis"))
+        return self._url
+
+    @property
+    def clients(self) -> tuple[redis.Redis, redis.Redis]:
+        if self._clients is None:
+            url = self.url
+            # One retry at most: redis-py's default policy turned a 0.5 s timeout into an
+            # 8.8 s stall against a frozen Redis, past the provider's deadline.
+            fast = redis.Redis.from_url(
+                url,
+                socket_timeout=self._socket_timeout,
+                socket_connect_timeout=self._connect_timeout,
+                retry=Retry(NoBackoff(), 1),
+                health_check_interval=30,
+            )
+            # RQ blocks on BLPOP/BZPOPMIN for seconds: no short read timeout there.
+            patient = redis.Redis.from_url(url, socket_connect_timeout=5, health_check_interval=30)
+            self._clients = (fast, patient)
+        return self._clients
 
 
 class RedisStore:
@@ -63,13 +84,12 @@ class RedisStore:
     KEY = "wardlink.redis"
 
     def init_app(self, app) -> None:
-        """Connect lazily to REDIS_URL, or start the embedded server when it is unset."""
-        url = app.config.get("REDIS_URL")
-        if not url:
-            url = start_embedded(os.path.join(app.instance_path, "redis"))
-            app.config["REDIS_URL"] = url
+        """Bind to REDIS_URL; when it is unset, an embedded server starts on first use."""
         app.extensions[self.KEY] = _BoundRedis(
-            url, float(app.config["REDIS_SOCKET_TIMEOUT"]), float(app.config["REDIS_CONNECT_TIMEOUT"])
+            app.config.get("REDIS_URL") or None,
+            app.instance_path,
+            float(app.config["REDIS_SOCKET_TIMEOUT"]),
+            float(app.config["REDIS_CONNECT_TIMEOUT"]),
         )
 
     @staticmethod
@@ -79,12 +99,12 @@ class RedisStore:
     @property
     def client(self) -> redis.Redis:
         """Short timeouts, one retry: for the web request path."""
-        return self._bound().client
+        return self._bound().clients[0]
 
     @property
     def worker_client(self) -> redis.Redis:
         """No read timeout: for RQ and batch jobs."""
-        return self._bound().worker_client
+        return self._bound().clients[1]
 
     @property
     def url(self) -> str:

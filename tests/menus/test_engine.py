@@ -1,0 +1,147 @@
+"""The pure engine as tables: (state, input, facts) -> (next screen, reply, needs)."""
+
+from __future__ import annotations
+
+import pytest
+
+from menus.engine import Need, new_session, newest_input, step
+
+MID = 7
+PHONE = "+27821234567"
+CODE = "*384*1234#"
+WARD3 = {"id": 30, "number": 3, "name": "Middelpos"}
+CATS = [{"id": 1, "code": "water", "labels": {}}, {"id": 2, "code": "roads", "labels": {}}]
+CHOICE = {"id": MID, "name": "Saldanha Bay", "locales": ["en", "af"]}
+
+KNOWN = {
+    ("municipalities", CODE, PHONE): {"choices": [CHOICE], "remembered": None},
+    ("resident", MID, PHONE): {"locale": "en", "ward": WARD3, "subscribed": False},
+    ("draft", MID, PHONE): None,
+    ("categories", MID): CATS,
+}
+
+
+def at(screen: str, **extra) -> dict:
+    """A session of a known caller standing on `screen`, whose last turn was `text`."""
+    s = new_session("S1", PHONE, CODE)
+    s.update(mid=MID, mname="Saldanha Bay", locales=["en", "af"], locale="en", ward=WARD3,
+             subscribed=False, screen=screen, last_len=0, last_hash=None,
+             params={"main": {"municipality": "Saldanha Bay"}})
+    s.update(extra)
+    return s
+
+
+def test_first_turn_asks_for_what_it_needs():
+    out = step(new_session("S1", PHONE, CODE), "", {})
+    assert out.reply is None
+    assert out.needs == [Need("municipalities", (CODE, PHONE))]
+    out = step(new_session("S1", PHONE, CODE), "", {k: KNOWN[k] for k in list(KNOWN)[:1]})
+    assert out.needs == [Need("resident", (MID, PHONE))]
+
+
+def test_first_turn_of_known_caller_shows_main_menu():
+    out = step(new_session("S1", PHONE, CODE), "", KNOWN)
+    assert out.session["screen"] == "main"
+    assert out.reply.body.startswith("CON Saldanha Bay: how can we help?\n1. Report a fault")
+
+
+def test_new_caller_chooses_language_first():
+    facts = dict(KNOWN)
+    facts[("resident", MID, PHONE)] = None
+    out = step(new_session("S1", PHONE, CODE), "", facts)
+    assert out.session["screen"] == "language"
+    assert "1. English\n2. Afrikaans" in out.reply.text
+
+
+ROWS = [
+    # (screen, typed, extra facts, next screen, text in reply)
+    ("main", "1", {}, "report_category", "1. Water\n2. Roads"),
+    ("main", "2", {}, "ticket_menu", "Enter a reference"),
+    ("main", "7", {}, "main", "Invalid choice."),
+    ("main", "", {}, "main", "Invalid choice."),
+    ("ticket_menu", "0", {}, "main", "Report a fault"),
+    ("ticket_menu", "00", {}, "main", "Report a fault"),
+    ("ticket_entry", "12345678", {}, "ticket_entry", "Check the number"),
+    ("ticket_entry", "abc", {}, "ticket_entry", "Check the number"),
+    ("ward_entry", "x1", {}, "ward_entry", "in digits"),
+    ("ward_entry", "12", {("ward", MID, 12): None}, "ward_entry", "Ward 12 was not found."),
+    ("ward_entry", "12", {("ward", MID, 12): {"id": 1, "number": 12, "name": "Ongegund"}},
+     "ward_confirm", "Ward 12: Ongegund. Is this right?"),
+    ("report_location", "ab", {}, "report_location", "Please type a few words."),
+]
+
+
+@pytest.mark.parametrize(("screen", "typed", "facts", "next_screen", "shown"), ROWS)
+def test_transitions(screen, typed, facts, next_screen, shown):
+    session = at(screen, draft={"category": CATS[0], "report_ward": WARD3})
+    out = step(session, typed, {**KNOWN, **facts})
+    assert out.reply is not None, out.needs
+    assert out.session["screen"] == next_screen
+    assert shown in out.reply.text
+
+
+def test_ticket_lookup_is_a_need_then_a_screen():
+    from app.references import damm_digit
+
+    ref = "5359052" + str(damm_digit("5359052"))
+    out = step(at("ticket_entry"), ref, KNOWN)
+    assert out.needs == [Need("ticket", (MID, ref))]
+    ticket = {"reference": ref, "category": CATS[0], "status": "in_progress",
+              "updated": "2026-11-20"}
+    out = step(at("ticket_entry"), ref, {**KNOWN, ("ticket", MID, ref): ticket})
+    assert out.reply.text.startswith(f"Ticket {ref}\nWater: In progress\nUpdated 2026-11-20")
+
+
+def test_submit_is_a_keyed_write_then_end():
+    session = at("report_confirm", draft={"category": CATS[0], "report_ward": WARD3,
+                                          "location": "Main Rd"})
+    out = step(session, "1", KNOWN)
+    (need,) = out.needs
+    assert need.key == ("create_ticket", "ussd:S1")
+    assert need.payload["category_id"] == 1 and need.payload["ward_id"] == 30
+    out = step(session, "1", {**KNOWN, need.key: {"reference": "53590526"}})
+    assert out.reply.end and "53590526" in out.reply.text
+    assert ("clear_draft",) in out.effects
+
+
+def test_step_does_not_mutate_its_input():
+    session = at("main")
+    before = repr(session)
+    step(session, "1", KNOWN)
+    assert repr(session) == before
+
+
+def test_repeated_turn_returns_the_stored_reply():
+    out = step(at("main"), "1", KNOWN)
+    again = step(out.session, "1", {})
+    assert again.repeated and again.reply == out.reply and not again.needs
+
+
+@pytest.mark.parametrize(("history", "last", "text", "typed"), [
+    ("", None, "1", "1"),
+    ("1", 1, "1*3", "3"),
+    ("1*1*1", 5, "1*1*1*Pipe*burst", "Pipe*burst"),
+    ("1*1", 3, "1*1*", ""),
+    (None, None, "1*2*3", "3"),  # unknown history: after the last '*'
+])
+def test_newest_input(history, last, text, typed):
+    from menus.engine import _digest
+
+    session = {"last_len": last, "last_hash": _digest(history) if history is not None else None}
+    assert newest_input(session, text) == typed
+
+
+def test_long_list_pages_with_more():
+    cats = [{"id": i, "code": f"c{i}", "labels": {"en": f"Category number {i}"}}
+            for i in range(1, 15)]
+    facts = {**KNOWN, ("categories", MID): cats}
+    out = step(at("main"), "1", facts)
+    assert "98 More" in out.reply.text and len(out.reply.body) <= 160
+    first_page = out.reply.text
+    out2 = step(out.session, "1*98", facts)
+    assert out2.reply.text != first_page and "14. Category number 14" in out2.reply.text or \
+        "98 More" in out2.reply.text
+    # Picking a number from the second page picks that item.
+    number = out2.reply.text.split("\n")[1].split(".")[0]
+    out3 = step(out2.session, "1*98*" + number, facts)
+    assert out3.session["draft"]["category"]["id"] == int(number)
