@@ -43,9 +43,11 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 5})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    # No pre-ping: it costs a round trip per request. A connection broken by a database
+    # restart fails one request (answered politely) and the pool replaces it.
     return create_engine(
         url,
-        pool_pre_ping=True,
+        pool_recycle=1800,
         pool_size=10,
         max_overflow=20,
         # A statement that hangs must not hold a USSD request past the provider's deadline.

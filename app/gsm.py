@@ -42,16 +42,31 @@ _REPLACEMENTS = {
 }
 
 
+def _charsets() -> tuple[frozenset[str], frozenset[str]]:
+    """(every GSM-7 character, those that need an escape and cost two septets), from the codec."""
+    basic, extended = set(), set()
+    for code in range(0x2200):  # the GSM sets lie within Latin, Greek and the euro sign
+        char = chr(code)
+        try:
+            encoded = char.encode(CODEC)
+        except UnicodeEncodeError:
+            continue
+        (extended if len(encoded) == 2 else basic).add(char)
+    return frozenset(basic | extended), frozenset(extended)
+
+
+GSM_CHARS, GSM_EXTENDED = _charsets()
+"""Read once from the `gsm0338` codec so each check is a set lookup, not an encode."""
+
+
 def _is_gsm(char: str) -> bool:
-    try:
-        char.encode(CODEC)
-    except UnicodeEncodeError:
-        return False
-    return True
+    return char in GSM_CHARS
 
 
 def to_gsm(text: str) -> str:
     """Transliterate `text` into characters GSM-7 can carry; unmappable ones become '?'."""
+    if GSM_CHARS.issuperset(text):
+        return text
     out = []
     for char in text:
         if _is_gsm(char):
@@ -74,12 +89,12 @@ def to_gsm(text: str) -> str:
 
 def is_gsm(text: str) -> bool:
     """True when every character of `text` is in the GSM-7 default or extension table."""
-    return all(_is_gsm(c) for c in text)
+    return GSM_CHARS.issuperset(text)
 
 
 def gsm_length(text: str) -> int:
     """Septets `text` needs in GSM-7 (extension characters such as '{' or '€' cost two)."""
-    return len(text.encode(CODEC))
+    return len(text) + sum(1 for c in text if c in GSM_EXTENDED)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from app.models import Resident
 
@@ -11,7 +12,9 @@ from app.models import Resident
 def find_resident(session, municipality_id: int, phone: str) -> Resident | None:
     """The resident row of `phone` in a municipality, or None."""
     return session.scalar(
-        select(Resident).where(Resident.municipality_id == municipality_id, Resident.phone == phone)
+        select(Resident)
+        .options(joinedload(Resident.ward))
+        .where(Resident.municipality_id == municipality_id, Resident.phone == phone)
     )
 
 

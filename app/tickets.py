@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from app.models import Category, Ticket
+from app.models import Ticket
+from app.municipalities import active_categories
 from app.references import new_reference
 from app.residents import get_or_create_resident
 
@@ -36,17 +37,18 @@ def create_ticket(
     location: str,
     locale: str | None = None,
 ) -> tuple[Ticket, bool]:
-    """Create and commit a ticket once per `source_key`; returns (ticket, created)."""
-    existing = session.scalar(select(Ticket).where(Ticket.source_key == source_key))
-    if existing is not None:
-        return existing, False
-    category = session.get(Category, category_id)
-    if category is None or category.municipality_id != municipality_id:
+    """Create and commit a ticket once per `source_key`; returns (ticket, created).
+
+    The common path is three round trips (resident, insert, commit): the unique
+    constraints on `source_key` and `reference` decide the rare clashes afterwards.
+    """
+    categories = active_categories(session, municipality_id)
+    if not any(c["id"] == category_id for c in categories):
         raise TicketError("category does not belong to the municipality")
-    resident = get_or_create_resident(session, municipality_id, phone)
-    if locale and not resident.locale:
-        resident.locale = locale
     for _ in range(REFERENCE_ATTEMPTS):
+        resident = get_or_create_resident(session, municipality_id, phone)
+        if locale and not resident.locale:
+            resident.locale = locale
         ticket = Ticket(
             reference=new_reference(),
             municipality_id=municipality_id,
@@ -57,14 +59,14 @@ def create_ticket(
             source=source,
             source_key=source_key,
         )
+        session.add(ticket)
         try:
-            with session.begin_nested():
-                session.add(ticket)
             session.commit()
             return ticket, True
         except IntegrityError:
+            session.rollback()
             same_key = session.scalar(select(Ticket).where(Ticket.source_key == source_key))
-            if same_key is not None:  # a duplicate request won the race
+            if same_key is not None:  # a repeated request: the first one made the ticket
                 return same_key, False
     raise TicketError("no free reference found")
 
