@@ -32,10 +32,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     redis_store.init_app(app)
 
     from app import health
+    from app.sms import views as sms_views
     from app.ussd import views as ussd_views
 
     app.register_blueprint(health.bp)
     app.register_blueprint(ussd_views.bp)
+    app.register_blueprint(sms_views.bp)
 
     from app import cli
 

@@ -26,10 +26,16 @@ ENV_KEYS = (
     "AT_API_URL",
     "LOG_LEVEL",
     "PHONE_HASH_KEY",
+    "SMS_CONNECT_TIMEOUT",
+    "SMS_READ_TIMEOUT",
+    "SMS_MAX_ATTEMPTS",
+    "SMS_BATCH_SIZE",
+    "SMS_INBOUND_PER_MINUTE",
 )
 """Settings read from the process environment, by the same name."""
 
-INT_KEYS = ("USSD_SESSION_TTL", "USSD_RESUME_TTL", "MAX_FORM_BYTES", "USSD_TEXT_MAX")
+INT_KEYS = ("USSD_SESSION_TTL", "USSD_RESUME_TTL", "MAX_FORM_BYTES", "USSD_TEXT_MAX",
+            "SMS_MAX_ATTEMPTS", "SMS_BATCH_SIZE", "SMS_INBOUND_PER_MINUTE")
 """Settings converted to int when they come in as strings."""
 
 PRODUCTION_REQUIRED = ("SECRET_KEY", "WEBHOOK_TOKEN", "REDIS_URL")
@@ -63,6 +69,15 @@ DEFAULTS: dict[str, Any] = {
     "AT_API_KEY": None,
     "AT_SENDER_ID": None,
     "AT_API_URL": None,
+    # The provider call of a worker: give up on a hanging provider and retry later.
+    "SMS_CONNECT_TIMEOUT": 3.05,
+    "SMS_READ_TIMEOUT": 9.05,
+    # Sending attempts of one message before it is failed for good.
+    "SMS_MAX_ATTEMPTS": 5,
+    # Recipients per provider request (the provider takes a comma-separated list).
+    "SMS_BATCH_SIZE": 500,
+    # Inbound SMS processed per number per minute; more are stored as rejected, unanswered.
+    "SMS_INBOUND_PER_MINUTE": 10,
     "LOG_LEVEL": "INFO",
     "PHONE_HASH_KEY": None,  # falls back to SECRET_KEY, then to a development constant
     "TESTING": False,

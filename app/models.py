@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -198,3 +199,117 @@ class UssdSessionEnd(Base):
     error_message: Mapped[str | None] = mapped_column(Text)
     provider_date: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class InboundMessage(Base):
+    """An SMS a resident sent us, stored before anything else happens (once per provider id)."""
+
+    __tablename__ = "inbound_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[str] = mapped_column(String(120), unique=True)
+    """The provider's `id`; a retried callback finds the row and is not processed again."""
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    to_code: Mapped[str | None] = mapped_column(String(32))
+    text: Mapped[str | None] = mapped_column(Text)
+    link_id: Mapped[str | None] = mapped_column(String(120))
+    network_code: Mapped[str | None] = mapped_column(String(16))
+    provider_date: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    municipality_id: Mapped[int | None] = mapped_column(
+        ForeignKey("municipalities.id", ondelete="SET NULL")
+    )
+    command: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="received")
+    """received, processed or rejected."""
+    reason: Mapped[str | None] = mapped_column(String(200))
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+MESSAGE_STATUSES = ("queued", "sending", "sent", "delivered", "failed", "suppressed", "unknown")
+"""Life of an outbound SMS: queued -> sending -> sent -> delivered (or failed / suppressed).
+`unknown`: a worker died between the provider's answer and our commit; never resent blindly."""
+
+
+class Message(Base):
+    """One outbound SMS, written before it is sent: the outbox."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        Index("ix_messages_pending", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int | None] = mapped_column(
+        ForeignKey("municipalities.id", ondelete="SET NULL")
+    )
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="SET NULL"))
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    encoding: Mapped[str] = mapped_column(String(8))
+    segments: Mapped[int] = mapped_column(Integer)
+    purpose: Mapped[str] = mapped_column(String(16))
+    """reply, ticket, optout, alert, broadcast..."""
+    essential: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Essential messages (replies to the resident's own request, STOP confirmations) reach
+    opted-out residents; everything else does not."""
+    queue: Mapped[str] = mapped_column(String(8), default="high")
+    sender_id: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    provider_message_id: Mapped[str | None] = mapped_column(String(120), index=True)
+    provider_status: Mapped[str | None] = mapped_column(String(40))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    failure_reason: Mapped[str | None] = mapped_column(String(80))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    cost: Mapped[str | None] = mapped_column(String(32))
+    reply_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbound_messages.id", ondelete="SET NULL"), unique=True
+    )
+    """The inbound message this answers: at most one reply per inbound message."""
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+
+class DeliveryReport(Base):
+    """A delivery report as the provider sent it (unknown statuses kept as they came)."""
+
+    __tablename__ = "delivery_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_message_id: Mapped[str] = mapped_column(String(120), index=True)
+    status: Mapped[str | None] = mapped_column(String(40))
+    failure_reason: Mapped[str | None] = mapped_column(String(80))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    network_code: Mapped[str | None] = mapped_column(String(16))
+    retry_count: Mapped[int | None] = mapped_column(Integer)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class OptOut(Base):
+    """Evidence of every STOP and START: who, when, through which channel, and why we know."""
+
+    __tablename__ = "opt_outs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    action: Mapped[str] = mapped_column(String(8))
+    """stop or start."""
+    channel: Mapped[str] = mapped_column(String(16))
+    """sms, ussd, bulk_optout (provider callback), blacklist (provider 406)."""
+    evidence: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Suppression(Base):
+    """A number that must receive no non-essential SMS; kept even if the resident is erased."""
+
+    __tablename__ = "suppressions"
+
+    phone: Mapped[str] = mapped_column(String(20), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

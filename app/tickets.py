@@ -36,11 +36,14 @@ def create_ticket(
     ward_id: int | None,
     location: str,
     locale: str | None = None,
+    commit: bool = True,
 ) -> tuple[Ticket, bool]:
     """Create and commit a ticket once per `source_key`; returns (ticket, created).
 
     The common path is three round trips (resident, insert, commit): the unique
     constraints on `source_key` and `reference` decide the rare clashes afterwards.
+    With `commit=False` the ticket joins the caller's transaction (flushed, not committed):
+    the SMS channel commits it together with the inbound message and the reply.
     """
     categories = active_categories(session, municipality_id)
     if not any(c["id"] == category_id for c in categories):
@@ -59,6 +62,16 @@ def create_ticket(
             source=source,
             source_key=source_key,
         )
+        if not commit:
+            try:
+                with session.begin_nested():  # a clash undoes only this insert
+                    session.add(ticket)
+            except IntegrityError:
+                same_key = session.scalar(select(Ticket).where(Ticket.source_key == source_key))
+                if same_key is not None:
+                    return same_key, False
+                continue  # a reference clash: draw another
+            return ticket, True
         session.add(ticket)
         try:
             session.commit()
@@ -111,3 +124,28 @@ def ticket_dict(ticket: Ticket, timezone: str) -> dict:
         "status": ticket.status,
         "updated": local_date(ticket.updated_at, timezone),
     }
+
+
+def add_confirmation(session, ticket: Ticket, municipality, locale: str | None):
+    """Put the "your report is logged" SMS in the outbox (same transaction as the ticket)."""
+    from app.i18n import gettext
+    from app.labels import category_label
+    from app.models import Category
+    from app.outbox import add_message
+    from app.sms.commands import TICKET_CONFIRMATION
+
+    category = session.get(Category, ticket.category_id)
+    locale = locale or municipality.locale_list[0]
+    text = gettext(locale, TICKET_CONFIRMATION, name=municipality.name, reference=ticket.reference,
+                   category=category_label(locale, {"code": category.code,
+                                                    "labels": category.labels}))
+    return add_message(session, phone=ticket_phone(session, ticket), text=text, purpose="ticket",
+                       essential=True, queue="high", municipality_id=municipality.id,
+                       resident_id=ticket.resident_id, sender_id=municipality.sms_sender_id)
+
+
+def ticket_phone(session, ticket: Ticket) -> str:
+    """The reporter's number."""
+    from app.models import Resident
+
+    return session.get(Resident, ticket.resident_id).phone

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import logging
-
-from redis.exceptions import RedisError
 from rq import Queue
 
 from app.extensions import redis_store
-
-log = logging.getLogger(__name__)
 
 HIGH = "high"
 """Replies and confirmations a citizen is waiting for."""
@@ -22,14 +17,3 @@ ORDER = (HIGH, BULK)
 def get_queue(name: str, connection=None) -> Queue:
     """A queue on the app's Redis (the patient client: RQ blocks on it)."""
     return Queue(name, connection=connection or redis_store.worker_client)
-
-
-def enqueue_ticket_confirmation(ticket_id: int) -> None:
-    """Queue the SMS that confirms a new ticket; the ticket is already committed."""
-    try:
-        get_queue(HIGH, redis_store.client).enqueue(
-            "workers.jobs.confirm_ticket", ticket_id, job_timeout=60, result_ttl=0
-        )
-    except RedisError:
-        # The ticket is safe in SQL; the citizen already has the reference on screen.
-        log.warning("ticket %s: confirmation not queued (Redis unavailable)", ticket_id)

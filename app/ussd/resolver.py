@@ -9,8 +9,9 @@ from flask import current_app
 from app import municipalities as routing
 from app.extensions import db, redis_store
 from app.outages import outage_dict, ward_outages
+from app.outbox import dispatch
 from app.residents import find_resident, profile, save_profile
-from app.tickets import create_ticket, find_ticket, recent_tickets, ticket_dict
+from app.tickets import add_confirmation, create_ticket, find_ticket, recent_tickets, ticket_dict
 from app.ussd.sessions import load_draft
 from menus.engine import Need
 
@@ -73,9 +74,12 @@ class Resolver:
 
     def _create_ticket(self, source_key: str, payload) -> dict:
         ticket, created = create_ticket(self.session, source="ussd", source_key=source_key,
-                                        **payload)
+                                        commit=False, **payload)
+        message = None
         if created:
-            from workers.queues import enqueue_ticket_confirmation
-
-            enqueue_ticket_confirmation(ticket.id)
+            municipality = routing.get_municipality(self.session, payload["municipality_id"])
+            message = add_confirmation(self.session, ticket, municipality, payload.get("locale"))
+        self.session.commit()
+        if message is not None:
+            dispatch([message.id], queue="high")
         return {"reference": ticket.reference}

@@ -1,0 +1,35 @@
+"""STOP and START: opt-outs kept as data (who, when, channel, evidence), honoured at send time."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from app.models import OptOut, Resident, Suppression
+
+STOP_CHANNELS = ("sms", "ussd", "bulk_optout", "blacklist")
+"""How a number can tell us to stop."""
+
+
+def opt_out(session, phone: str, channel: str, evidence: str | None = None) -> None:
+    """Suppress every non-essential SMS to `phone`, in every municipality (caller commits)."""
+    session.add(OptOut(phone=phone, action="stop", channel=channel, evidence=evidence))
+    if session.get(Suppression, phone) is None:
+        session.add(Suppression(phone=phone, channel=channel))
+    session.execute(update(Resident).where(Resident.phone == phone).values(opted_out=True))
+
+
+def opt_in(session, phone: str, channel: str, evidence: str | None = None) -> None:
+    """Lift the suppression after START (caller commits)."""
+    session.add(OptOut(phone=phone, action="start", channel=channel, evidence=evidence))
+    found = session.get(Suppression, phone)
+    if found is not None:
+        session.delete(found)
+    session.execute(update(Resident).where(Resident.phone == phone).values(opted_out=False))
+
+
+def suppressed(session, phones) -> set[str]:
+    """Which of `phones` must receive nothing non-essential."""
+    phones = list(phones)
+    if not phones:
+        return set()
+    return set(session.scalars(select(Suppression.phone).where(Suppression.phone.in_(phones))))

@@ -1,0 +1,63 @@
+"""The outbox: every SMS wardlink sends is a row written before it is sent.
+
+Callers add messages inside their own transaction (so a reply exists exactly when its
+cause does), commit, then call `dispatch` to queue the send jobs. A job lost in Redis
+is found again by the reaper from the rows still `queued`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from redis.exceptions import RedisError
+
+from app.gsm import count_segments, to_gsm
+from app.models import Message
+
+log = logging.getLogger(__name__)
+
+
+def add_message(
+    session,
+    *,
+    phone: str,
+    text: str,
+    purpose: str,
+    essential: bool = False,
+    queue: str = "high",
+    municipality_id: int | None = None,
+    resident_id: int | None = None,
+    sender_id: str | None = None,
+    reply_to_id: int | None = None,
+) -> Message:
+    """Normalise `text` to GSM-7, count its segments and add the row (not committed)."""
+    body = to_gsm(text).strip()
+    count = count_segments(body)
+    message = Message(
+        phone=phone, text=body, encoding=count.encoding, segments=count.segments,
+        purpose=purpose, essential=essential, queue=queue, municipality_id=municipality_id,
+        resident_id=resident_id, sender_id=sender_id, reply_to_id=reply_to_id, status="queued",
+        attempts=0,
+    )
+    session.add(message)
+    return message
+
+
+def dispatch(message_ids: list[int], queue: str = "high", batch: int = 1) -> None:
+    """Queue send jobs for committed messages, `batch` ids per job; Redis trouble is logged
+    and left to the reaper (the rows are safe in SQL)."""
+    from workers.queues import get_queue
+
+    if not message_ids:
+        return
+    try:
+        q = get_queue(queue)
+        jobs = [
+            q.prepare_data("workers.sender.send_messages", (message_ids[i : i + batch],),
+                           timeout=120, result_ttl=0, failure_ttl=86400)
+            for i in range(0, len(message_ids), batch)
+        ]
+        q.enqueue_many(jobs)
+    except RedisError:
+        log.warning("%d message(s) not queued now (Redis unavailable); the reaper will",
+                    len(message_ids))

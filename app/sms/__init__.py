@@ -1,0 +1,1 @@
+"""The SMS channel: inbound webhooks, the keyword dispatcher and its commands."""

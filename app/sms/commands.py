@@ -1,0 +1,192 @@
+"""What each keyword does, and the reply it writes to the outbox (one reply per message)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app.i18n import N_, gettext, language_name
+from app.labels import category_label, status_label
+from app.models import Category, Resident
+from app.municipalities import find_ward
+from app.optouts import opt_in, opt_out
+from app.references import clean_reference, is_valid_reference
+from app.residents import get_or_create_resident
+from app.sms.keywords import fault_category, language_code
+from app.tickets import create_ticket, find_ticket, ticket_dict
+
+HELP = N_("{name} SMS: STATUS <ref>, REPORT <fault> <place>, JOIN <ward>, LEAVE, LANG <language>, "
+          "STOP, START.")
+UNKNOWN = N_("Sorry, we did not understand. Send HELP for the list of commands.")
+STATUS_USAGE = N_("Send STATUS and your reference, e.g. STATUS 48210937.")
+STATUS_BAD = N_("Reference {reference} is not right. Check the number and send it again.")
+STATUS_NOT_FOUND = N_("Ticket {reference} was not found.")
+STATUS_FOUND = N_("Ticket {reference}: {category}, {status}. Updated {updated}.")
+REPORT_USAGE = N_("Send REPORT, the fault and the place, e.g. REPORT WATER leak at 5 Main Rd.")
+REPORT_NO_PLACE = N_("Please add the place, e.g. REPORT {fault} near the school.")
+REPORT_NO_WARD = N_("First send JOIN and your ward number, e.g. JOIN 12. Then report again.")
+REPORT_DONE = N_("Thank you. Your report {reference} ({category}) is logged. "
+                 "Send STATUS {reference} to check it.")
+JOIN_USAGE = N_("Send JOIN and your ward number, e.g. JOIN 12.")
+JOIN_NOT_FOUND = N_("Ward {number} was not found. Send JOIN and your ward number.")
+JOIN_DONE = N_("You will get alerts for ward {number} ({name}). Send LEAVE to stop them.")
+LEAVE_DONE = N_("You will no longer get ward alerts. Send JOIN and a ward number to join again.")
+LANG_USAGE = N_("Send LANG and a language: {languages}.")
+LANG_DONE = N_("Your language is now {language}.")
+STOP_DONE = N_("You will get no more SMS from {name}. Send START to get them again.")
+START_DONE = N_("Welcome back. You will get SMS from {name} again. Send STOP to stop.")
+TICKET_CONFIRMATION = N_("{name}: your report {reference} ({category}) is logged. "
+                         "Send STATUS {reference} to check it.")
+TEMPLATES = (HELP, UNKNOWN, STATUS_USAGE, STATUS_BAD, STATUS_NOT_FOUND, STATUS_FOUND, REPORT_USAGE,
+             REPORT_NO_PLACE, REPORT_NO_WARD, REPORT_DONE, JOIN_USAGE, JOIN_NOT_FOUND, JOIN_DONE,
+             LEAVE_DONE, LANG_USAGE, LANG_DONE, STOP_DONE, START_DONE, TICKET_CONFIRMATION)
+"""Every SMS template (tests check each fits its budget in every language)."""
+
+LOCATION_MAX = 100
+"""Longest location kept from an SMS report, as on USSD."""
+
+
+@dataclass
+class SmsContext:
+    """What a command sees: the sender, their municipality and profile, the inbound row."""
+
+    session: object
+    municipality: dict
+    phone: str
+    inbound_id: int
+    provider_id: str
+    resident: Resident | None = None
+
+    @property
+    def locale(self) -> str:
+        """The resident's language, else the municipality's first."""
+        if self.resident is not None and self.resident.locale:
+            return self.resident.locale
+        return self.municipality["locales"][0]
+
+    def t(self, message: str, **params) -> str:
+        """Translate for this resident; `{name}` is the municipality's name."""
+        return gettext(self.locale, message, name=self.municipality["name"], **params)
+
+    def get_resident(self) -> Resident:
+        """The sender's resident row, created on first contact."""
+        if self.resident is None:
+            self.resident = get_or_create_resident(self.session, self.municipality["id"], self.phone)
+        return self.resident
+
+
+def do_help(ctx: SmsContext, _arg: str) -> str:
+    """The list of commands."""
+    return ctx.t(HELP)
+
+
+def do_unknown(ctx: SmsContext, _arg: str) -> str:
+    """A short pointer to HELP."""
+    return ctx.t(UNKNOWN)
+
+
+def do_status(ctx: SmsContext, arg: str) -> str:
+    """A ticket's category, status and last update."""
+    reference = clean_reference(arg)
+    if not reference:
+        return ctx.t(STATUS_USAGE)
+    if not is_valid_reference(reference):
+        return ctx.t(STATUS_BAD, reference=reference[:12])
+    ticket = find_ticket(ctx.session, ctx.municipality["id"], reference)
+    if ticket is None:
+        return ctx.t(STATUS_NOT_FOUND, reference=reference)
+    info = ticket_dict(ticket, ctx.municipality["timezone"])
+    return ctx.t(STATUS_FOUND, reference=reference,
+                 category=category_label(ctx.locale, info["category"]),
+                 status=status_label(ctx.locale, info["status"]), updated=info["updated"])
+
+
+def do_report(ctx: SmsContext, arg: str) -> str:
+    """Create a ticket in the resident's ward, as the USSD journey does."""
+    found = fault_category(arg)
+    if found is None:
+        return ctx.t(REPORT_USAGE)
+    code, details = found
+    if len(details) < 3:
+        return ctx.t(REPORT_NO_PLACE, fault=code.upper())
+    resident = ctx.get_resident()
+    if resident.ward_id is None:
+        return ctx.t(REPORT_NO_WARD)
+    category = ctx.session.scalar(select(Category).where(
+        Category.municipality_id == ctx.municipality["id"], Category.active.is_(True),
+        Category.code.in_((code, "other"))).order_by((Category.code == code).desc()))
+    if category is None:
+        return ctx.t(REPORT_USAGE)
+    ticket, _created = create_ticket(
+        ctx.session, source="sms", source_key="sms:" + ctx.provider_id,
+        municipality_id=ctx.municipality["id"], phone=ctx.phone, category_id=category.id,
+        ward_id=resident.ward_id, location=details[:LOCATION_MAX].capitalize(), commit=False)
+    return ctx.t(REPORT_DONE, reference=ticket.reference,
+                 category=category_label(ctx.locale, {"code": category.code,
+                                                      "labels": category.labels}))
+
+
+def do_join(ctx: SmsContext, arg: str) -> str:
+    """Subscribe to a ward's alerts (and remember the ward)."""
+    number = arg.split(" ")[0].lstrip("#") if arg else ""
+    if not (number.isdigit() and len(number) <= 4):
+        return ctx.t(JOIN_USAGE)
+    ward = find_ward(ctx.session, ctx.municipality["id"], int(number))
+    if ward is None:
+        return ctx.t(JOIN_NOT_FOUND, number=int(number))
+    resident = ctx.get_resident()
+    resident.ward_id, resident.subscribed = ward["id"], True
+    return ctx.t(JOIN_DONE, number=ward["number"], name=ward["name"])
+
+
+def do_leave(ctx: SmsContext, _arg: str) -> str:
+    """Unsubscribe from ward alerts (the ward stays remembered)."""
+    ctx.get_resident().subscribed = False
+    return ctx.t(LEAVE_DONE)
+
+
+def do_lang(ctx: SmsContext, arg: str) -> str:
+    """Change the resident's language; the reply is already in the new one."""
+    code = language_code(arg)
+    offered = ctx.municipality["locales"]
+    if code is None or code not in offered:
+        return ctx.t(LANG_USAGE, languages=", ".join(language_name(c) for c in offered))
+    ctx.get_resident().locale = code
+    return ctx.t(LANG_DONE, language=language_name(code))
+
+
+def do_stop(ctx: SmsContext, _arg: str) -> str:
+    """Opt out of every non-essential SMS, everywhere, at once."""
+    opt_out(ctx.session, ctx.phone, "sms", evidence=f"inbound {ctx.provider_id}"[:200])
+    return ctx.t(STOP_DONE)
+
+
+def do_start(ctx: SmsContext, _arg: str) -> str:
+    """Opt back in."""
+    opt_in(ctx.session, ctx.phone, "sms", evidence=f"inbound {ctx.provider_id}"[:200])
+    ctx.get_resident()
+    return ctx.t(START_DONE)
+
+
+@dataclass(frozen=True)
+class Command:
+    """A keyword's action, and who may use it."""
+
+    handler: Callable[[SmsContext, str], str]
+    role: str = "resident"
+
+
+COMMANDS: dict[str, Command] = {
+    "help": Command(do_help),
+    "status": Command(do_status),
+    "report": Command(do_report),
+    "join": Command(do_join),
+    "leave": Command(do_leave),
+    "lang": Command(do_lang),
+    "stop": Command(do_stop),
+    "start": Command(do_start),
+    "unknown": Command(do_unknown),
+}
+"""Resident commands; councillor commands register here with role="councillor"."""

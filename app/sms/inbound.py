@@ -1,0 +1,115 @@
+"""An inbound SMS: stored once per provider id, dispatched, answered through the outbox.
+
+The inbound row, whatever the command changed and the reply are one transaction: a
+retried callback finds the row and does nothing twice; a database failure leaves
+nothing half-done and the provider retries (it does so for 12 hours).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import phonenumbers
+from flask import current_app
+from redis.exceptions import RedisError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app import municipalities as routing
+from app.extensions import db, redis_store
+from app.models import InboundMessage
+from app.outbox import add_message
+from app.providers.africastalking import InboundSms
+from app.residents import find_resident
+from app.sms.commands import COMMANDS, SmsContext
+from app.sms.keywords import parse
+
+log = logging.getLogger(__name__)
+
+ROLE_CHECKS: dict[str, object] = {}
+"""Role name -> function(session, municipality_id, phone) -> bool; the broadcast feature
+registers "councillor" here so councillor commands slot into the same dispatcher."""
+EXTRA_WORDS: list[tuple[str, str]] = []
+"""(alias, command) pairs registered by other features (e.g. BROADCAST, YES)."""
+
+
+def _municipality_for(session, event: InboundSms) -> dict | None:
+    choices = routing.municipalities_for_code(session, "sms", event.to_code)
+    if len(choices) <= 1:
+        return choices[0] if choices else None
+    # A short code shared by several councils: the one that knows this number, else
+    # the one in the number's country, else the first.
+    remembered = routing.remembered_choice(session, event.phone, [c["id"] for c in choices])
+    if remembered is not None:
+        return next(c for c in choices if c["id"] == remembered)
+    region = phonenumbers.region_code_for_number(phonenumbers.parse(event.phone))
+    return next((c for c in choices if c["region"] == region), choices[0])
+
+
+def _over_rate(phone: str) -> bool:
+    limit = int(current_app.config["SMS_INBOUND_PER_MINUTE"])
+    try:
+        import time
+
+        key = f"wl:sms:rate:{phone}:{int(time.time() // 60)}"
+        pipe = redis_store.client.pipeline()
+        pipe.incr(key)
+        pipe.expire(key, 120)
+        count = pipe.execute()[0]
+    except RedisError:
+        return False  # the limit protects airtime; losing a message would be worse
+    return count > limit
+
+
+def process_inbound(event: InboundSms) -> int | None:
+    """Store and handle one inbound SMS; returns the reply's message id (None: no reply)."""
+    session = db.session()
+    if session.scalar(select(InboundMessage.id).where(
+            InboundMessage.provider_id == event.provider_id)) is not None:
+        return None  # the provider retried a message we already have
+    inbound = InboundMessage(
+        provider_id=event.provider_id, phone=event.phone, to_code=event.to_code,
+        text=event.text, link_id=event.link_id or None, network_code=event.network_code or None,
+        provider_date=event.provider_date, status="received",
+    )
+    session.add(inbound)
+    municipality = None if event.problem else _municipality_for(session, event)
+    reason = event.problem or (None if municipality else "unknown short code")
+    if reason is None and _over_rate(event.phone):
+        reason = "rate limited"
+    if reason:
+        inbound.status, inbound.reason = "rejected", reason
+        return _commit(session, inbound, None)
+
+    inbound.municipality_id = municipality["id"]
+    session.flush()
+    parsed = parse(event.text or "", EXTRA_WORDS)
+    command = COMMANDS.get(parsed.command, COMMANDS["unknown"])
+    resident = find_resident(session, municipality["id"], event.phone)
+    ctx = SmsContext(session=session, municipality=municipality, phone=event.phone,
+                     inbound_id=inbound.id, provider_id=event.provider_id, resident=resident)
+    if command.role != "resident":
+        check = ROLE_CHECKS.get(command.role)
+        if check is None or not check(session, municipality["id"], event.phone):
+            parsed, command = parsed, COMMANDS["unknown"]
+    text = command.handler(ctx, parsed.argument)
+    inbound.status, inbound.command = "processed", parsed.command
+    reply = add_message(
+        session, phone=event.phone, text=text, purpose="reply", essential=True, queue="high",
+        municipality_id=municipality["id"],
+        resident_id=ctx.resident.id if ctx.resident is not None else None,
+        sender_id=municipality.get("sender_id"), reply_to_id=inbound.id,
+    )
+    return _commit(session, inbound, reply)
+
+
+def _commit(session, inbound, reply) -> int | None:
+    try:
+        session.commit()
+    except IntegrityError:
+        # The same provider id arrived twice at once; the other request has it.
+        session.rollback()
+        return None
+    log.info("sms %s: %s%s", inbound.id, inbound.status,
+             f" ({inbound.command})" if inbound.command else f" ({inbound.reason})")
+    return reply.id if reply is not None else None
