@@ -140,16 +140,37 @@ def demo():
 @with_appcontext
 def worker(queues, burst):
     """Run an RQ worker inside the app context (jobs need the database)."""
+    import threading
+
     from rq import SimpleWorker
 
     from app.extensions import redis_store
     from workers.queues import get_queue
+    from workers.reaper import start_reaper_thread
 
     names = [q.strip() for q in queues.split(",") if q.strip()]
     conn = redis_store.worker_client
-    SimpleWorker([get_queue(n, conn) for n in names], connection=conn).work(
-        burst=burst, with_scheduler=True, logging_level=current_app.config["LOG_LEVEL"]
-    )
+    stop = threading.Event()
+    if not burst:
+        start_reaper_thread(current_app._get_current_object(), stop)
+    try:
+        SimpleWorker([get_queue(n, conn) for n in names], connection=conn).work(
+            burst=burst, with_scheduler=True, logging_level=current_app.config["LOG_LEVEL"]
+        )
+    finally:
+        stop.set()
+
+
+@click.command("reap")
+@with_appcontext
+def reap_command():
+    """Re-queue outbox rows the queues lost and settle rows of dead workers (once)."""
+    from workers.broadcasts import reap_broadcasts
+    from workers.sender import reap
+
+    result = reap()
+    result.update(reap_broadcasts())
+    click.echo(", ".join(f"{k}: {v}" for k, v in result.items()))
 
 
 def _dev_token(instance: Path) -> str:
@@ -240,5 +261,8 @@ def simulate(url, phone, service_code, token):
           service_code=service_code).play(click.prompt, click.echo)
 
 
-COMMANDS = (db_group, municipalities_group, wards_group, categories_group, demo, worker, serve, simulate)
+from app.providers.fake_africastalking import command as fake_provider  # noqa: E402
+
+COMMANDS = (db_group, municipalities_group, wards_group, categories_group, demo, worker, serve, simulate,
+            fake_provider, reap_command)
 """Every command `init_app` attaches."""

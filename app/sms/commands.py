@@ -31,7 +31,7 @@ REPORT_DONE = N_("Thank you. Your report {reference} ({category}) is logged. "
                  "Send STATUS {reference} to check it.")
 JOIN_USAGE = N_("Send JOIN and your ward number, e.g. JOIN 12.")
 JOIN_NOT_FOUND = N_("Ward {number} was not found. Send JOIN and your ward number.")
-JOIN_DONE = N_("You will get alerts for ward {number} ({name}). Send LEAVE to stop them.")
+JOIN_DONE = N_("You will get alerts for ward {number} ({ward}). Send LEAVE to stop them.")
 LEAVE_DONE = N_("You will no longer get ward alerts. Send JOIN and a ward number to join again.")
 LANG_USAGE = N_("Send LANG and a language: {languages}.")
 LANG_DONE = N_("Your language is now {language}.")
@@ -138,7 +138,7 @@ def do_join(ctx: SmsContext, arg: str) -> str:
         return ctx.t(JOIN_NOT_FOUND, number=int(number))
     resident = ctx.get_resident()
     resident.ward_id, resident.subscribed = ward["id"], True
-    return ctx.t(JOIN_DONE, number=ward["number"], name=ward["name"])
+    return ctx.t(JOIN_DONE, number=ward["number"], ward=ward["name"])
 
 
 def do_leave(ctx: SmsContext, _arg: str) -> str:

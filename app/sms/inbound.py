@@ -113,3 +113,16 @@ def _commit(session, inbound, reply) -> int | None:
     log.info("sms %s: %s%s", inbound.id, inbound.status,
              f" ({inbound.command})" if inbound.command else f" ({inbound.reason})")
     return reply.id if reply is not None else None
+
+
+def store_failed(event: InboundSms) -> None:
+    """Keep a message whose command crashed, for a person or a later run to look at."""
+    session = db.session()
+    session.rollback()
+    if session.scalar(select(InboundMessage.id).where(
+            InboundMessage.provider_id == event.provider_id)) is None:
+        session.add(InboundMessage(
+            provider_id=event.provider_id, phone=event.phone, to_code=event.to_code,
+            text=event.text, network_code=event.network_code or None,
+            provider_date=event.provider_date, status="failed", reason="internal error"))
+        session.commit()

@@ -19,7 +19,7 @@ from app.optouts import opt_out
 from app.outbox import dispatch
 from app.providers import africastalking as at
 from app.security import require_token
-from app.sms.inbound import process_inbound
+from app.sms.inbound import process_inbound, store_failed
 
 log = logging.getLogger(__name__)
 bp = Blueprint("sms", __name__)
@@ -55,6 +55,14 @@ def incoming():
         reply_id = process_inbound(event)
     except SQLAlchemyError:
         return _unavailable("message")
+    except Exception:
+        # A bug in a command must not lose the message: keep it as failed, answer 200.
+        log.exception("sms %s: command failed", event.provider_id[:40])
+        try:
+            store_failed(event)
+        except SQLAlchemyError:
+            return _unavailable("message")
+        return OK
     if reply_id is not None:
         dispatch([reply_id], queue="high")
     return OK
