@@ -209,3 +209,16 @@ def test_a_crashing_command_keeps_the_message(app, demo, client, monkeypatch):
     with app.app_context():
         row = db.session.scalar(select(InboundMessage))
         assert (row.provider_id, row.status, row.text) == ("ATXid_crash", "failed", "HELP")
+
+
+@pytest.mark.parametrize(("command", "alias"), [
+    (command, alias) for command, aliases in __import__("app.sms.keywords").sms.keywords.ALIASES.items()
+    for alias in aliases if alias != "?"
+])
+def test_every_alias_reaches_its_command(app, demo, client, command, alias):
+    argument = {"status": " 48210937", "join": " 3", "lang": " en", "report": " water at the shop"}
+    assert sms(client, alias.lower() + argument.get(command, "")).status_code == 200
+    with app.app_context():
+        row = db.session.scalar(select(InboundMessage))
+        assert (row.status, row.command) == ("processed", command)
+        assert db.session.scalar(select(func.count()).select_from(Message)) == 1
