@@ -262,7 +262,8 @@ def simulate(url, phone, service_code, token):
 
 
 from app.providers.fake_africastalking import command as fake_provider  # noqa: E402
+from app.staff_cli import broadcasts_group, outages_group  # noqa: E402
 
 COMMANDS = (db_group, municipalities_group, wards_group, categories_group, demo, worker, serve, simulate,
-            fake_provider, reap_command)
+            fake_provider, reap_command, outages_group, broadcasts_group)
 """Every command `init_app` attaches."""

@@ -31,11 +31,14 @@ ENV_KEYS = (
     "SMS_MAX_ATTEMPTS",
     "SMS_BATCH_SIZE",
     "SMS_INBOUND_PER_MINUTE",
+    "SMS_RATE_PER_SECOND",
+    "COUNCILLOR_DAILY_BROADCASTS",
 )
 """Settings read from the process environment, by the same name."""
 
 INT_KEYS = ("USSD_SESSION_TTL", "USSD_RESUME_TTL", "MAX_FORM_BYTES", "USSD_TEXT_MAX",
-            "SMS_MAX_ATTEMPTS", "SMS_BATCH_SIZE", "SMS_INBOUND_PER_MINUTE")
+            "SMS_MAX_ATTEMPTS", "SMS_BATCH_SIZE", "SMS_INBOUND_PER_MINUTE", "SMS_RATE_PER_SECOND",
+            "COUNCILLOR_DAILY_BROADCASTS")
 """Settings converted to int when they come in as strings."""
 
 PRODUCTION_REQUIRED = ("SECRET_KEY", "WEBHOOK_TOKEN", "REDIS_URL")
@@ -76,6 +79,10 @@ DEFAULTS: dict[str, Any] = {
     "SMS_MAX_ATTEMPTS": 5,
     # Recipients per provider request (the provider takes a comma-separated list).
     "SMS_BATCH_SIZE": 500,
+    # Messages per second to the provider, shared by all workers (0: no limit).
+    "SMS_RATE_PER_SECOND": 0,
+    # Broadcasts one councillor may send per day.
+    "COUNCILLOR_DAILY_BROADCASTS": 3,
     # Inbound SMS processed per number per minute; more are stored as rejected, unanswered.
     "SMS_INBOUND_PER_MINUTE": 10,
     "LOG_LEVEL": "INFO",

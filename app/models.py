@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -236,6 +237,13 @@ class Message(Base):
     __tablename__ = "messages"
     __table_args__ = (
         Index("ix_messages_pending", "status", "next_attempt_at"),
+        # One delivery row per recipient of a broadcast: re-running a fan-out adds nothing.
+        UniqueConstraint("broadcast_id", "resident_id"),
+        # Whether a broadcast still has work (queued or in-flight rows) is answered from this
+        # small index, not by scanning all its delivery rows.
+        Index("ix_messages_broadcast_active", "broadcast_id", "id",
+              postgresql_where=text("status IN ('queued', 'sending')"),
+              sqlite_where=text("status IN ('queued', 'sending')")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -264,6 +272,8 @@ class Message(Base):
     reply_to_id: Mapped[int | None] = mapped_column(
         ForeignKey("inbound_messages.id", ondelete="SET NULL"), unique=True
     )
+    broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"))
+    """The broadcast or outage alert this message delivers (None: a one-off message)."""
     """The inbound message this answers: at most one reply per inbound message."""
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -313,3 +323,73 @@ class Suppression(Base):
     phone: Mapped[str] = mapped_column(String(20), primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Councillor(Base):
+    """A ward councillor who may broadcast to the residents of their own ward."""
+
+    __tablename__ = "councillors"
+    __table_args__ = (UniqueConstraint("municipality_id", "phone"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id", ondelete="CASCADE"))
+    ward_id: Mapped[int] = mapped_column(ForeignKey("wards.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    pin_hash: Mapped[str] = mapped_column(String(200))
+    """Salted scrypt hash of the PIN (werkzeug's format); the PIN itself is never stored."""
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_pins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    ward: Mapped[Ward] = relationship()
+
+
+BROADCAST_STATUSES = ("pending_confirmation", "scheduled", "sending", "done", "cancelled",
+                      "dropped")
+"""Life of a broadcast; `scheduled` waits for the quiet hours to end."""
+
+
+class Broadcast(Base):
+    """A message to the residents of some wards of one municipality, one text per language."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    """broadcast, outage_alert, outage_update or outage_restored."""
+    author: Mapped[str] = mapped_column(String(120))
+    councillor_id: Mapped[int | None] = mapped_column(ForeignKey("councillors.id", ondelete="SET NULL"))
+    outage_id: Mapped[int | None] = mapped_column(ForeignKey("outages.id", ondelete="SET NULL"))
+    follows_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id", ondelete="SET NULL"))
+    """A follow-up (outage update, restoration) goes to the recipients of this broadcast."""
+    texts: Mapped[dict] = mapped_column(JSON)
+    """Text per locale; "*" is the text for every language without its own."""
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(24), default="scheduled")
+    source_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    """Idempotency key of the request that created it (USSD session, SMS confirmation)."""
+    confirm_code: Mapped[str | None] = mapped_column(String(200))
+    confirm_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    fanout_cursor: Mapped[int] = mapped_column(Integer, default=0)
+    """The last resident id the fan-out has written delivery rows for."""
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    """Not delivered after this (an outage alert once the outage is over)."""
+    summary: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    scheduled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class BroadcastWard(Base):
+    """Which wards a broadcast goes to."""
+
+    __tablename__ = "broadcast_wards"
+
+    broadcast_id: Mapped[int] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="CASCADE"), primary_key=True
+    )
+    ward_id: Mapped[int] = mapped_column(ForeignKey("wards.id", ondelete="CASCADE"), primary_key=True)

@@ -43,7 +43,8 @@ def add_message(
     return message
 
 
-def dispatch(message_ids: list[int], queue: str = "high", batch: int = 1) -> None:
+def dispatch(message_ids: list[int], queue: str = "high", batch: int = 1,
+             at_front: bool = False) -> None:
     """Queue send jobs for committed messages, `batch` ids per job; Redis trouble is logged
     and left to the reaper (the rows are safe in SQL)."""
     from workers.queues import get_queue
@@ -54,7 +55,7 @@ def dispatch(message_ids: list[int], queue: str = "high", batch: int = 1) -> Non
         q = get_queue(queue)
         jobs = [
             q.prepare_data("workers.sender.send_messages", (message_ids[i : i + batch],),
-                           timeout=120, result_ttl=0, failure_ttl=86400)
+                           timeout=300, result_ttl=0, failure_ttl=86400, at_front=at_front)
             for i in range(0, len(message_ids), batch)
         ]
         q.enqueue_many(jobs)

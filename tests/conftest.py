@@ -19,6 +19,7 @@ from app import municipalities as routing
 from app.demo import load_demo
 from app.extensions import db, redis_store
 from app.models import Base
+from app.providers.fake_africastalking import FakeProvider, run_in_thread
 from app.simulator import Phone
 
 TOKEN = "test-webhook-token-0123456789abcdef"
@@ -140,3 +141,20 @@ def redis(app):
     """The raw Redis client of the app (for asserting on queues and sessions)."""
     with app.app_context():
         return redis_store.worker_client
+
+
+@pytest.fixture
+def provider():
+    fake = FakeProvider(api_key="fake-key")
+    server, base_url = run_in_thread(fake)
+    fake.base_url = base_url
+    yield fake
+    server.shutdown()
+
+
+@pytest.fixture
+def gateway(settings, provider, app):
+    """An app sending through the fake provider (same database and Redis as `app`)."""
+    return make_app(settings, SMS_PROVIDER="africastalking", AT_USERNAME="wardlink",
+                    AT_API_KEY="fake-key", AT_API_URL=provider.base_url, AT_SENDER_ID="WARDLINK",
+                    SMS_READ_TIMEOUT=0.5, SMS_CONNECT_TIMEOUT=0.5)

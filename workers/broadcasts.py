@@ -1,8 +1,179 @@
-"""Broadcast fan-out and its reaper (filled in by the broadcast feature)."""
+"""Broadcast fan-out: recipients streamed from SQL in chunks -> one delivery row each -> send jobs.
+
+Every step is safe to run again. Delivery rows are unique per (broadcast, resident), so
+a repeated chunk adds nothing. The cursor (the last resident id written) is committed
+with each chunk, so a killed fan-out resumes where it stopped. Send jobs only send rows
+they claim.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 
-def reap_broadcasts() -> dict:
-    """Nothing to reap until broadcasts exist."""
-    return {}
+from sqlalchemy import case, func, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.broadcasts import FANOUT_CHUNK, SEND_BATCH, audience, summarise
+from app.extensions import db
+from app.gsm import count_segments
+from app.models import Broadcast, BroadcastWard, Message, Municipality, Resident, utcnow
+from app.quiet_hours import next_allowed
+
+log = logging.getLogger(__name__)
+
+FINAL = ("done", "cancelled", "dropped", "pending_confirmation")
+"""States in which a fan-out job has nothing to do."""
+PURPOSES = {"broadcast": "broadcast"}
+"""Message purpose per broadcast kind (everything else is an alert)."""
+
+
+def _insert(session):
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    return dialect.insert(Message)
+
+
+def _by_locale(texts: dict[str, str], value):
+    """A CASE over the resident's locale: `value(key)` of the text in their language."""
+    default = "*" if "*" in texts else ("en" if "en" in texts else next(iter(texts)))
+    whens = [(Resident.locale == code, literal(value(code))) for code in texts if code != "*"]
+    return case(*whens, else_=literal(value(default))) if whens else literal(value(default))
+
+
+def _recipients(broadcast: Broadcast):
+    """The residents a broadcast goes to: its wards' audience, or the people a follow-up follows."""
+    if broadcast.follows_id is not None:
+        return (Message.broadcast_id == broadcast.follows_id) & Message.status.in_(
+            ("sent", "delivered", "unknown")) & (Resident.id == Message.resident_id) & (
+            Resident.opted_out.is_(False))
+    ward_ids = select(BroadcastWard.ward_id).where(BroadcastWard.broadcast_id == broadcast.id)
+    return audience(broadcast.municipality_id, ward_ids)
+
+
+def fan_out(broadcast_id: int) -> dict:
+    """Write a delivery row per recipient, chunk by chunk, and queue their send jobs."""
+    session = db.session()
+    broadcast = session.get(Broadcast, broadcast_id)
+    if broadcast is None or broadcast.status in FINAL:
+        return {"skipped": True}
+    municipality = session.get(Municipality, broadcast.municipality_id)
+    now = utcnow()
+    if broadcast.expires_at is not None and _aware(broadcast.expires_at) <= now:
+        broadcast.status = "dropped"  # an alert for an outage that is over is not sent late
+        session.commit()
+        return {"dropped": True}
+    if not broadcast.urgent:
+        when = next_allowed(now, municipality.timezone, municipality.region)
+        if when > now:
+            broadcast.status, broadcast.scheduled_at = "scheduled", when
+            session.commit()
+            _schedule(broadcast.id, when)
+            return {"scheduled": when.isoformat()}
+    resumed = broadcast.fanout_cursor > 0
+    broadcast.status = "fanning_out"
+    broadcast.started_at = broadcast.started_at or now
+    session.commit()
+    if resumed:  # rows written by a run that died before queueing them
+        _queue_rows(session, broadcast, 0, broadcast.fanout_cursor)
+
+    texts = broadcast.texts
+    segments = {k: count_segments(v) for k, v in texts.items()}
+    purpose = PURPOSES.get(broadcast.kind, "alert")
+    written = 0
+    while True:
+        ids = list(session.scalars(
+            select(Resident.id).where(_recipients(broadcast), Resident.id > broadcast.fanout_cursor)
+            .order_by(Resident.id).limit(FANOUT_CHUNK)))
+        if not ids:
+            break
+        low, high = broadcast.fanout_cursor, ids[-1]
+        stamp = utcnow()
+        rows = select(
+            literal(broadcast.municipality_id), Resident.id, Resident.phone,
+            _by_locale(texts, lambda k: texts[k]),
+            _by_locale(texts, lambda k: segments[k].encoding),
+            _by_locale(texts, lambda k: segments[k].segments),
+            literal(purpose), literal(False), literal("bulk"), literal(municipality.sms_sender_id),
+            literal("queued"), literal(0), literal(broadcast.id), literal(stamp), literal(stamp),
+        ).where(_recipients(broadcast), Resident.id > low, Resident.id <= high)
+        insert = _insert(session).from_select(
+            ["municipality_id", "resident_id", "phone", "text", "encoding", "segments", "purpose",
+             "essential", "queue", "sender_id", "status", "attempts", "broadcast_id",
+             "created_at", "updated_at"], rows).on_conflict_do_nothing()
+        written += session.execute(insert).rowcount or 0
+        broadcast.fanout_cursor = high
+        session.commit()
+        _queue_rows(session, broadcast, low, high)
+    broadcast.status = "sending"
+    session.commit()
+    log.info("broadcast %s: %d delivery rows written", broadcast.id, written)
+    finish_if_done(session, broadcast.id)
+    return {"written": written}
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def _schedule(broadcast_id: int, when: dt.datetime) -> None:
+    from workers.queues import BULK, get_queue
+
+    get_queue(BULK).enqueue_at(when, "workers.broadcasts.fan_out", broadcast_id,
+                               job_timeout=3600, result_ttl=0)
+
+
+def _queue_rows(session, broadcast: Broadcast, low: int, high: int) -> None:
+    """Queue send jobs for the broadcast's queued rows of residents in (low, high]."""
+    from app.outbox import dispatch
+
+    ids = list(session.scalars(
+        select(Message.id).where(Message.broadcast_id == broadcast.id, Message.status == "queued",
+                                 Message.resident_id > low, Message.resident_id <= high)
+        .order_by(Message.id)))
+    dispatch(ids, queue="bulk", batch=SEND_BATCH, at_front=broadcast.urgent)
+
+
+def finish_if_done(session, broadcast_id: int) -> bool:
+    """Mark a fanned-out broadcast done, with its stored summary, once no row is in flight."""
+    broadcast = session.get(Broadcast, broadcast_id)
+    if broadcast is None or broadcast.status != "sending":
+        return False
+    active = session.scalar(select(Message.id).where(
+        Message.broadcast_id == broadcast_id, Message.status.in_(("queued", "sending"))).limit(1))
+    if active is not None:
+        return False
+    broadcast.status, broadcast.finished_at = "done", utcnow()
+    broadcast.summary = summarise(session, broadcast)
+    session.commit()
+    return True
+
+
+def reap_broadcasts(stuck_after: int = 300) -> dict:
+    """Resume fan-outs whose job was lost, and close broadcasts whose last rows were settled."""
+    session = db.session()
+    now = utcnow()
+    resumed = 0
+    for broadcast in session.scalars(select(Broadcast).where(
+            Broadcast.status.in_(("fanning_out", "scheduled")))):
+        due = broadcast.scheduled_at is None or _aware(broadcast.scheduled_at) <= now
+        started = broadcast.started_at and _aware(broadcast.started_at) <= now - dt.timedelta(
+            seconds=stuck_after)
+        if (broadcast.status == "scheduled" and due and broadcast.scheduled_at is not None and
+                _aware(broadcast.scheduled_at) <= now - dt.timedelta(seconds=stuck_after)) or (
+                broadcast.status == "fanning_out" and started):
+            from app.broadcasts import start
+
+            start(broadcast.id, broadcast.urgent)
+            resumed += 1
+    finished = 0
+    for broadcast_id in list(session.scalars(select(Broadcast.id).where(
+            Broadcast.status == "sending"))):
+        finished += finish_if_done(session, broadcast_id)
+    session.commit()
+    return {"fanouts_resumed": resumed, "broadcasts_finished": finished}
+
+
+def count_recipients(session, broadcast: Broadcast) -> int:
+    """Delivery rows written so far (progress while it runs)."""
+    return session.scalar(select(func.count()).select_from(Message)
+                          .where(Message.broadcast_id == broadcast.id))

@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import or_, select
 
 from app.extensions import db
-from app.models import Message, utcnow
+from app.models import Broadcast, Message, utcnow
 from app.optouts import opt_out, suppressed
 from app.providers import sms_provider
 from app.providers.africastalking import ProviderError
@@ -46,8 +46,12 @@ def claim(session, message_ids: list[int]) -> list[Message]:
     rows = list(session.scalars(query))
     # Opt-out is checked here, at send time, not only when the message was queued.
     stopped = suppressed(session, {m.phone for m in rows if not m.essential})
+    expired = _expired_broadcasts(session, {m.broadcast_id for m in rows if m.broadcast_id}, now)
     claimed = []
     for message in rows:
+        if message.broadcast_id in expired:
+            message.status = "dropped"  # an alert for an outage that is over: not sent late
+            continue
         if not message.essential and message.phone in stopped:
             message.status = "suppressed"
             continue
@@ -58,23 +62,40 @@ def claim(session, message_ids: list[int]) -> list[Message]:
     return claimed
 
 
+def _expired_broadcasts(session, broadcast_ids: set[int], now: dt.datetime) -> set[int]:
+    if not broadcast_ids:
+        return set()
+    return set(session.scalars(select(Broadcast.id).where(
+        Broadcast.id.in_(broadcast_ids),
+        or_(Broadcast.status == "cancelled",
+            (Broadcast.expires_at.is_not(None)) & (Broadcast.expires_at <= now)))))
+
+
 def send_messages(message_ids: list[int]) -> dict:
-    """Send the given outbox rows (one provider request per distinct text and sender)."""
+    """Send the given outbox rows: one provider request per distinct text and sender, of at
+    most SMS_BATCH_SIZE numbers, each claimed just before its request. A worker killed
+    mid-job leaves at most one request's rows in `sending`; the rest stay `queued`."""
     session = db.session()
-    claimed = claim(session, message_ids)
-    if not claimed:
-        return {"claimed": 0}
-    provider = sms_provider()
     batch = int(current_app.config["SMS_BATCH_SIZE"])
-    groups: dict[tuple, list[Message]] = defaultdict(list)
-    for message in claimed:
-        groups[(message.text, message.sender_id or current_app.config.get("AT_SENDER_ID"))].append(
-            message)
+    default_sender = current_app.config.get("AT_SENDER_ID")
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    broadcasts: set[int] = set()
+    for message_id, text, sender_id, broadcast_id in session.execute(
+            select(Message.id, Message.text, Message.sender_id, Message.broadcast_id)
+            .where(Message.id.in_(message_ids), Message.status == "queued").order_by(Message.id)):
+        groups[(text, sender_id or default_sender)].append(message_id)
+        if broadcast_id:
+            broadcasts.add(broadcast_id)
+    session.rollback()  # end the read transaction before the first claim
+    provider = None
     retry: list[int] = []
     counts: dict[str, int] = defaultdict(int)
-    for (text, sender_id), messages in groups.items():
-        for i in range(0, len(messages), batch):
-            chunk = messages[i : i + batch]
+    for (text, sender_id), ids in groups.items():
+        for i in range(0, len(ids), batch):
+            chunk = claim(session, ids[i : i + batch])
+            if not chunk:
+                continue
+            provider = provider or sms_provider()
             _send_chunk(session, provider, text, sender_id, chunk)
             for message in chunk:
                 counts[message.status] += 1
@@ -82,6 +103,10 @@ def send_messages(message_ids: list[int]) -> dict:
                     retry.append(message.id)
     if retry:
         _schedule_retry(session, retry)
+    from workers.broadcasts import finish_if_done
+
+    for broadcast_id in broadcasts:
+        finish_if_done(session, broadcast_id)
     return dict(counts)
 
 
@@ -89,6 +114,11 @@ def _send_chunk(session, provider, text: str, sender_id: str | None, chunk: list
     by_number: dict[str, list[Message]] = defaultdict(list)
     for message in chunk:
         by_number[message.phone].append(message)
+    from app.extensions import redis_store
+    from app.rate_limit import acquire
+
+    acquire(redis_store.worker_client, f"wl:rate:{provider.name}", len(by_number),
+            int(current_app.config["SMS_RATE_PER_SECOND"]))
     try:
         results = provider.send(text, list(by_number), sender_id)
     except ProviderError as exc:

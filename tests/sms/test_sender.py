@@ -5,34 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import time
 
-import pytest
 from sqlalchemy import update
 
 from app.extensions import db, redis_store
 from app.models import Message, Suppression, utcnow
 from app.outbox import add_message
-from app.providers.fake_africastalking import FakeProvider, ServerThread, run_in_thread
-from tests.conftest import TOKEN, make_app
+from app.providers.fake_africastalking import ServerThread
+from tests.conftest import TOKEN, make_app  # noqa: F401
 from workers.sender import reap, send_messages
 
 NUMBER = "+27821234567"
-
-
-@pytest.fixture
-def provider():
-    fake = FakeProvider(api_key="fake-key")
-    server, base_url = run_in_thread(fake)
-    fake.base_url = base_url
-    yield fake
-    server.shutdown()
-
-
-@pytest.fixture
-def gateway(settings, provider, app):
-    """An app sending through the fake provider (same database and Redis as `app`)."""
-    return make_app(settings, SMS_PROVIDER="africastalking", AT_USERNAME="wardlink",
-                    AT_API_KEY="fake-key", AT_API_URL=provider.base_url, AT_SENDER_ID="WARDLINK",
-                    SMS_READ_TIMEOUT=0.5, SMS_CONNECT_TIMEOUT=0.5)
 
 
 def queue(gateway, phone=NUMBER, text="Water is back on in ward 3.", essential=False, n=1):
