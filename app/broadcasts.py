@@ -76,10 +76,18 @@ def create_broadcast(session, *, municipality_id: int, ward_ids: list[int], text
 
 def start(broadcast_id: int, urgent: bool = False) -> None:
     """Queue the fan-out job (urgent ones at the front of the bulk queue)."""
+    from redis.exceptions import RedisError
+
     from workers.queues import BULK, get_queue
 
-    get_queue(BULK).enqueue("workers.broadcasts.fan_out", broadcast_id, job_timeout=3600,
-                            result_ttl=0, at_front=urgent)
+    try:
+        get_queue(BULK).enqueue("workers.broadcasts.fan_out", broadcast_id, job_timeout=3600,
+                                result_ttl=0, at_front=urgent)
+    except RedisError:
+        # The broadcast is safe in SQL; the reaper starts its fan-out within minutes.
+        import logging
+
+        logging.getLogger(__name__).warning("broadcast %s: fan-out not queued now", broadcast_id)
 
 
 def _cost_value(cost: str | None) -> float:
@@ -123,3 +131,29 @@ def summarise(session, broadcast: Broadcast) -> dict:
         "status": broadcast.status,
         "updated": utcnow().isoformat(timespec="seconds"),
     }
+
+
+# --- councillors ------------------------------------------------------------------------
+
+CONFIRM_MINUTES = 15
+"""How long a councillor's SMS confirmation code stays valid."""
+
+
+def broadcasts_today(session, councillor, timezone: str, now=None) -> int:
+    """Broadcasts a councillor sent (or queued) since local midnight."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    now = now or utcnow()
+    local = now.astimezone(ZoneInfo(timezone))
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(dt.timezone.utc)
+    return session.scalar(select(func.count()).select_from(Broadcast).where(
+        Broadcast.councillor_id == councillor.id, Broadcast.created_at >= midnight,
+        Broadcast.status.not_in(("pending_confirmation", "cancelled"))))
+
+
+def code_hash(code: str, broadcast_id: int) -> str:
+    """A confirmation code is stored hashed, bound to its broadcast."""
+    import hashlib
+
+    return hashlib.sha256(f"{broadcast_id}:{code}".encode()).hexdigest()

@@ -157,7 +157,7 @@ class Ctx:
         """Back to the main menu, forgetting the path and the journey in progress."""
         self.session["stack"] = []
         self.session["draft"] = {}
-        self.go("main", push=False)
+        self.go(self.session.get("home") or "main", push=False)
 
     def notice(self, message: str, **params) -> None:
         """A line shown above the next screen (an error, or a confirmation)."""

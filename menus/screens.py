@@ -14,6 +14,10 @@ Facts the view resolves for these screens (see `app/ussd/resolver.py`):
 | ("outages", mid, ward_id)                 | [{service, state, starts, ends}] newest first   |
 | ("save_profile", mid, phone, field, value)| True once stored (keyed write)                  |
 | ("create_ticket", source_key) + payload   | {"reference": ...} (keyed write: once per key)  |
+| ("councillor", mid, phone)                | {id, name, ward: {id, number, name}} or None    |
+| ("check_pin", cid, sid, turn) + {pin}     | "ok", "wrong" or "locked" (counts failures)     |
+| ("reach", mid, ward_id)                   | residents a ward broadcast reaches now          |
+| ("create_broadcast", key) + payload       | {"status": "queued", "count"} or {"status": "limit", "limit"} |
 """
 
 from __future__ import annotations
@@ -44,6 +48,19 @@ SCREENS: dict[str, Screen] = {
                         Option(N_("Outages in my ward"), "@outages"),
                         Option(N_("My settings"), "settings")),
                nav=False, elastic="municipality"),
+        Screen("main_councillor", N_("{municipality}: how can we help?"),
+               options=(Option(N_("Report a fault"), "@report"),
+                        Option(N_("Check a ticket"), "ticket_menu"),
+                        Option(N_("Outages in my ward"), "@outages"),
+                        Option(N_("My settings"), "settings"),
+                        Option(N_("Councillor broadcast"), "cl_pin")),
+               nav=False, elastic="municipality"),
+        # Councillor broadcast (only reachable from main_councillor)
+        Screen("cl_pin", N_("Enter your councillor PIN:"), accept="enter_pin"),
+        Screen("cl_compose", N_("Type your message to ward {ward}:"), accept="enter_broadcast"),
+        Screen("cl_confirm", N_("Reaches {count} residents, {segments} SMS each: {text}"),
+               options=(Option(N_("Send"), "@send_broadcast"), Option(N_("Cancel"), "@cancel")),
+               elastic="text"),
         Screen("resume", N_("You have an unfinished report ({category}). Continue it?"),
                options=(Option(N_("Continue"), "@resume"), Option(N_("Start again"), "@discard")),
                nav=False, elastic="category"),
@@ -111,6 +128,11 @@ def _enter_municipality(ctx: Ctx, choice: dict) -> None:
     s["ward"] = profile.get("ward")
     s["subscribed"] = bool(profile.get("subscribed"))
     ctx.session.setdefault("params", {})["main"] = {"municipality": s["mname"]}
+    ctx.session["params"]["main_councillor"] = {"municipality": s["mname"]}
+    councillor = ctx.need("councillor", s["mid"], s["phone"])
+    if councillor:
+        s["councillor"] = councillor
+        s["home"] = "main_councillor"
     if not profile.get("locale") and len(choice["locales"]) > 1:
         ctx.draft["first"] = True
         ctx.go("language", push=False)
@@ -127,7 +149,7 @@ def _enter_municipality(ctx: Ctx, choice: dict) -> None:
         s.setdefault("params", {})["resume"] = params
         ctx.go("resume", push=False)
         return
-    ctx.go("main", push=False)
+    ctx.go(s.get("home") or "main", push=False)
 
 
 def pick_municipality(ctx: Ctx, choice: dict) -> None:
@@ -305,7 +327,7 @@ def resume(ctx: Ctx, _typed: str) -> None:
     saved = ctx.session.pop("resumable", None) or {}
     ctx.session["draft"] = dict(saved.get("draft", {}))
     draft = ctx.draft
-    ctx.session["screen"], ctx.session["stack"] = "main", []
+    ctx.session["screen"], ctx.session["stack"] = ctx.session.get("home") or "main", []
     if "location" in draft:
         enter_location(ctx, draft["location"])
     elif "report_ward" in draft:
@@ -444,6 +466,69 @@ def pick_setting(ctx: Ctx, choice: str) -> None:
         ctx.notice(N_("Ward alerts are now on.") if want else N_("Ward alerts are now off."))
 
 
+# --- councillor broadcast ---------------------------------------------------------------
+
+BROADCAST_MAX = 160
+"""Longest broadcast typed on USSD (one segment; longer ones are sent by SMS or by staff)."""
+
+
+def enter_pin(ctx: Ctx, typed: str) -> None:
+    """Check the PIN (a keyed write: failed attempts count towards the lock)."""
+    s = ctx.session
+    if not typed.isdigit():
+        ctx.notice(N_("Wrong PIN."))
+        return
+    verdict = ctx.need("check_pin", s["councillor"]["id"], s["sid"], s.get("last_len"),
+                       payload={"pin": typed})
+    if verdict == "locked":
+        ctx.end(N_("Too many wrong PINs. Try again in 30 minutes."))
+    elif verdict != "ok":
+        ctx.notice(N_("Wrong PIN."))
+    else:
+        s["pin_ok"] = True
+        ward = s["councillor"]["ward"]
+        s.setdefault("params", {})["cl_compose"] = {"ward": ward["number"]}
+        ctx.go("cl_compose", push=False)
+
+
+def enter_broadcast(ctx: Ctx, typed: str) -> None:
+    """The message: reach and cost are shown before anything is sent."""
+    from app.gsm import count_segments, to_gsm
+
+    s = ctx.session
+    if not s.get("pin_ok"):
+        ctx.home()
+        return
+    text = " ".join(to_gsm(typed).split())
+    if len(text) < 3:
+        ctx.notice(N_("Please type a few words."))
+        return
+    if len(text) > BROADCAST_MAX:
+        ctx.notice(N_("Please use at most {max} characters."), max=BROADCAST_MAX)
+        return
+    ward = s["councillor"]["ward"]
+    count = ctx.need("reach", s["mid"], ward["id"])
+    ctx.draft["broadcast"] = text
+    s.setdefault("params", {})["cl_confirm"] = {
+        "count": count, "segments": count_segments(text).segments, "text": text}
+    ctx.go("cl_confirm")
+
+
+def send_broadcast(ctx: Ctx, _typed: str) -> None:
+    """Create the broadcast once per session (the limit is checked where it is written)."""
+    s = ctx.session
+    if not s.get("pin_ok"):
+        ctx.home()
+        return
+    result = ctx.need("create_broadcast", "ussd:" + s["sid"],
+                      payload={"councillor_id": s["councillor"]["id"], "text": ctx.draft["broadcast"]})
+    if result["status"] == "limit":
+        ctx.end(N_("You have reached today's limit of {limit} broadcasts."), limit=result["limit"])
+    else:
+        ctx.end(N_("Your broadcast to ward {ward} is on its way to {count} residents."),
+                ward=s["councillor"]["ward"]["number"], count=result["count"])
+
+
 HANDLERS = {
     "pick_municipality": pick_municipality,
     "pick_language": pick_language,
@@ -463,6 +548,9 @@ HANDLERS = {
     "outages": outages,
     "pick_outage": pick_outage,
     "pick_setting": pick_setting,
+    "enter_pin": enter_pin,
+    "enter_broadcast": enter_broadcast,
+    "send_broadcast": send_broadcast,
 }
 """Handlers named by screens (`accept=` and `@` option targets)."""
 

@@ -32,6 +32,9 @@ PARAMS = {
     "ticket_detail": {"reference": "53590526", "category": LONG_LABEL,
                       "status": "In progress", "updated": "2026-11-24"},
     "outages": {"ward": 9999},
+    "main_councillor": {"municipality": LONG_NAME},
+    "cl_compose": {"ward": 9999},
+    "cl_confirm": {"count": 999999, "segments": 2, "text": "x" * 160},
 }
 
 NOTICES = [(None, {})] + [
@@ -42,7 +45,7 @@ NOTICES = [(None, {})] + [
               "That number is not right. Check the number and try again.",
               "Ticket {reference} was not found.", "You have no reports yet.",
               "Please set your ward first.", "No outages in ward {ward} now.",
-              "Ward alerts are now on.", "Ward alerts are now off.")
+              "Ward alerts are now on.", "Ward alerts are now off.", "Wrong PIN.")
 ]
 
 
@@ -82,6 +85,10 @@ END_MESSAGES = [
     ("This service is not available on this number.", {}),
     ("Sorry, the service is busy. Please try again in a few minutes.", {}),
     ("Sorry, we could not read your phone number.", {}),
+    ("Too many wrong PINs. Try again in 30 minutes.", {}),
+    ("You have reached today's limit of {limit} broadcasts.", {"limit": 99}),
+    ("Your broadcast to ward {ward} is on its way to {count} residents.",
+     {"ward": 9999, "count": 999999}),
 ]
 
 

@@ -153,14 +153,14 @@ def reap_broadcasts(stuck_after: int = 300) -> dict:
     session = db.session()
     now = utcnow()
     resumed = 0
+    stale = now - dt.timedelta(seconds=stuck_after)
     for broadcast in session.scalars(select(Broadcast).where(
             Broadcast.status.in_(("fanning_out", "scheduled")))):
-        due = broadcast.scheduled_at is None or _aware(broadcast.scheduled_at) <= now
-        started = broadcast.started_at and _aware(broadcast.started_at) <= now - dt.timedelta(
-            seconds=stuck_after)
-        if (broadcast.status == "scheduled" and due and broadcast.scheduled_at is not None and
-                _aware(broadcast.scheduled_at) <= now - dt.timedelta(seconds=stuck_after)) or (
-                broadcast.status == "fanning_out" and started):
+        if broadcast.status == "scheduled":
+            due_at = broadcast.scheduled_at or broadcast.created_at
+        else:
+            due_at = broadcast.started_at or broadcast.created_at
+        if _aware(due_at) <= stale:  # its job was lost (or is very late): run it again
             from app.broadcasts import start
 
             start(broadcast.id, broadcast.urgent)

@@ -96,7 +96,8 @@ def parse_session_end(form: Mapping[str, str], region: str) -> dict:
         "duration_ms": _int(form.get("durationInMillis")),
         "hops_count": _int(form.get("hopsCount")),
         "hops_metadata": _field(form, "hopsMetadata", 2000) or None,
-        "input": _field(form, "input", 4000) or None,
+        # Not kept: the joined input holds councillors' PINs and residents' free text.
+        "input": None,
         "last_app_response": _field(form, "lastAppResponse", 400) or None,
         "error_message": _field(form, "errorMessage", 400) or None,
         "provider_date": parse_provider_date(form.get("date")),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
@@ -58,6 +58,8 @@ class SmsContext:
     inbound_id: int
     provider_id: str
     resident: Resident | None = None
+    after_commit: list = field(default_factory=list)
+    """Callables to run once the reply and the changes are committed (e.g. queue a job)."""
 
     @property
     def locale(self) -> str:
@@ -190,3 +192,9 @@ COMMANDS: dict[str, Command] = {
     "unknown": Command(do_unknown),
 }
 """Resident commands; councillor commands register here with role="councillor"."""
+
+ROLE_CHECKS: dict[str, Callable] = {}
+"""Role name -> function(session, municipality_id, phone) -> bool, for commands whose role is
+not "resident" (the councillor commands register "councillor")."""
+EXTRA_WORDS: list[tuple[str, str]] = []
+"""(word, command) pairs of commands registered by other modules."""

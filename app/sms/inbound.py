@@ -21,16 +21,12 @@ from app.models import InboundMessage
 from app.outbox import add_message
 from app.providers.africastalking import InboundSms
 from app.residents import find_resident
-from app.sms.commands import COMMANDS, SmsContext
+from app.sms import councillor_commands  # noqa: F401  (registers BROADCAST and YES)
+from app.sms.commands import COMMANDS, EXTRA_WORDS, ROLE_CHECKS, SmsContext
 from app.sms.keywords import parse
 
 log = logging.getLogger(__name__)
 
-ROLE_CHECKS: dict[str, object] = {}
-"""Role name -> function(session, municipality_id, phone) -> bool; the broadcast feature
-registers "councillor" here so councillor commands slot into the same dispatcher."""
-EXTRA_WORDS: list[tuple[str, str]] = []
-"""(alias, command) pairs registered by other features (e.g. BROADCAST, YES)."""
 
 
 def _municipality_for(session, event: InboundSms) -> dict | None:
@@ -100,7 +96,11 @@ def process_inbound(event: InboundSms) -> int | None:
         resident_id=ctx.resident.id if ctx.resident is not None else None,
         sender_id=municipality.get("sender_id"), reply_to_id=inbound.id,
     )
-    return _commit(session, inbound, reply)
+    reply_id = _commit(session, inbound, reply)
+    if reply_id is not None:
+        for action in ctx.after_commit:
+            action()
+    return reply_id
 
 
 def _commit(session, inbound, reply) -> int | None:

@@ -83,3 +83,50 @@ class Resolver:
         if message is not None:
             dispatch([message.id], queue="high")
         return {"reference": ticket.reference}
+
+    # councillors
+    def _councillor(self, municipality_id: int, phone: str):
+        from app.councillors import find_councillor
+
+        councillor = find_councillor(self.session, municipality_id, phone)
+        if councillor is None:
+            return None
+        ward = routing.ward_dict(councillor.ward)
+        return {"id": councillor.id, "name": councillor.name, "ward": ward}
+
+    def _check_pin(self, councillor_id: int, _sid: str, _turn, payload) -> str:
+        from app.councillors import verify_pin
+        from app.models import Councillor
+
+        councillor = self.session.get(Councillor, councillor_id)
+        if councillor is None or not councillor.active:
+            return "wrong"
+        return verify_pin(self.session, councillor, payload["pin"])
+
+    def _reach(self, municipality_id: int, ward_id: int) -> int:
+        from app.broadcasts import reach
+
+        return reach(self.session, municipality_id, [ward_id])
+
+    def _create_broadcast(self, source_key: str, payload) -> dict:
+        from sqlalchemy import select
+
+        from app.broadcasts import broadcasts_today, create_broadcast, reach, start
+        from app.models import Broadcast, Councillor
+
+        councillor = self.session.get(Councillor, payload["councillor_id"])
+        count = reach(self.session, councillor.municipality_id, [councillor.ward_id])
+        existing = self.session.scalar(select(Broadcast).where(Broadcast.source_key == source_key))
+        if existing is not None:
+            return {"status": "queued", "count": count}
+        limit = int(current_app.config["COUNCILLOR_DAILY_BROADCASTS"])
+        timezone = self._timezone(councillor.municipality_id)
+        if broadcasts_today(self.session, councillor, timezone) >= limit:
+            return {"status": "limit", "limit": limit}
+        broadcast = create_broadcast(
+            self.session, municipality_id=councillor.municipality_id, ward_ids=[councillor.ward_id],
+            texts={"*": payload["text"]}, author=councillor.name, councillor_id=councillor.id,
+            source_key=source_key)
+        self.session.commit()
+        start(broadcast.id, broadcast.urgent)
+        return {"status": "queued", "count": count}

@@ -16,6 +16,7 @@ CHOICE = {"id": MID, "name": "Saldanha Bay", "locales": ["en", "af"]}
 KNOWN = {
     ("municipalities", CODE, PHONE): {"choices": [CHOICE], "remembered": None},
     ("resident", MID, PHONE): {"locale": "en", "ward": WARD3, "subscribed": False},
+    ("councillor", MID, PHONE): None,
     ("draft", MID, PHONE): None,
     ("categories", MID): CATS,
 }
@@ -145,3 +146,16 @@ def test_long_list_pages_with_more():
     number = out2.reply.text.split("\n")[1].split(".")[0]
     out3 = step(out2.session, "1*98*" + number, facts)
     assert out3.session["draft"]["category"]["id"] == int(number)
+
+
+def test_councillor_gets_the_broadcast_option():
+    facts = {**KNOWN, ("councillor", MID, PHONE): {"id": 1, "name": "C", "ward": WARD3}}
+    out = step(new_session("S1", PHONE, CODE), "", facts)
+    assert out.session["screen"] == "main_councillor" and "5. Councillor broadcast" in out.reply.text
+    out = step(out.session, "5", facts)
+    assert out.session["screen"] == "cl_pin"
+    out2 = step(out.session, "5*1234", facts)
+    (need,) = out2.needs
+    assert need.kind == "check_pin" and "1234" not in repr(need.key)  # the PIN is payload only
+    out3 = step(out.session, "5*1234", {**facts, need.key: "ok"})
+    assert out3.session["screen"] == "cl_compose" and "ward 3" in out3.reply.text
