@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import false, func, select
+from sqlalchemy import Boolean, false, func, literal_column, select
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
@@ -126,26 +126,25 @@ class _Source:
 # --- writing -----------------------------------------------------------------------------------
 
 
-def _dialect_insert(session):
-    name = session.bind.dialect.name
-    if name == "postgresql":
-        return pg_dialect.insert
-    if name == "sqlite":
-        return sqlite_dialect.insert
-    raise RuntimeError(f"resident import supports PostgreSQL and SQLite, not {name}")
+def _upsert_statement(session):
+    """INSERT ... ON CONFLICT (municipality_id, phone) DO UPDATE, written once per batch.
 
-
-def _upsert_statement(insert):
-    """INSERT ... ON CONFLICT (municipality_id, phone) DO UPDATE, for one batch of rows.
-
-    Compiled once and cached; each batch is one executemany of it (SQLite: one prepared
-    statement; psycopg: one pipeline). Its rows are unique per key, so drivers that fold an
-    executemany into multi-row VALUES (psycopg2) never update one row twice in a statement.
+    Compiled once and cached; each batch is one executemany of it with rows unique per key, so
+    no statement ever updates a row twice, even where the driver folds the rows into multi-row
+    VALUES (psycopg with RETURNING, psycopg2). On PostgreSQL it returns `xmax = 0` per row: true
+    for a row it inserted, which counts new residents exactly.
     """
+    dialect = session.bind.dialect.name
+    if dialect == "postgresql":
+        insert = pg_dialect.insert
+    elif dialect == "sqlite":
+        insert = sqlite_dialect.insert
+    else:
+        raise RuntimeError(f"resident import supports PostgreSQL and SQLite, not {dialect}")
     table = Resident.__table__
     stmt = insert(table).values(opted_out=false())
     excluded = stmt.excluded
-    return stmt.on_conflict_do_update(
+    stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.municipality_id, table.c.phone],
         set_={
             "ward_id": excluded.ward_id,
@@ -155,21 +154,45 @@ def _upsert_statement(insert):
             "updated_at": excluded.updated_at,
         },
     )
+    if dialect == "postgresql":
+        stmt = stmt.returning(literal_column("xmax = 0", Boolean))
+    return stmt
 
 
 def _existing(session, keys) -> int:
-    """How many of the (municipality id, phone) keys already have a resident row."""
+    """How many of the (municipality id, phone) keys already have a resident row (SQLite)."""
     by_municipality: dict[int, list[str]] = {}
     for municipality_id, phone in keys:
         by_municipality.setdefault(municipality_id, []).append(phone)
     found = 0
     for municipality_id, phones in by_municipality.items():
-        found += session.scalar(
-            select(func.count()).select_from(Resident).where(
-                Resident.municipality_id == municipality_id, Resident.phone.in_(phones)
+        for start in range(0, len(phones), 900):  # under the bound-parameter limit of any SQLite
+            found += session.scalar(
+                select(func.count()).select_from(Resident).where(
+                    Resident.municipality_id == municipality_id,
+                    Resident.phone.in_(phones[start:start + 900]),
+                )
             )
-        )
     return found
+
+
+def _write(session, upsert, batch: dict[tuple[int, str], tuple]) -> int:
+    """Upsert one batch and commit; returns how many residents it created."""
+    now = utcnow()
+    rows = [
+        {"municipality_id": key[0], "phone": key[1], "ward_id": ward_id, "locale": locale,
+         "subscribed": subscribed, "created_at": now, "updated_at": now}
+        for key, (ward_id, locale, subscribed) in batch.items()
+    ]
+    if session.bind.dialect.name == "postgresql":
+        created = sum(1 for inserted in session.scalars(upsert, rows) if inserted)
+    else:
+        # SQLite cannot tell an insert from an update in RETURNING: count the keys first
+        # (SQLite serialises writers, so nothing slips in between).
+        created = len(rows) - _existing(session, batch)
+        session.execute(upsert, rows)
+    session.commit()
+    return created
 
 
 # --- the import --------------------------------------------------------------------------------
@@ -257,28 +280,18 @@ def import_residents(session, path_or_handle, progress: bool = False) -> Residen
     started = time.monotonic()
     report = ResidentImportReport()
     source = _Source(path_or_handle)
-    upsert = _upsert_statement(_dialect_insert(session))
+    upsert = _upsert_statement(session)
     lookups = _Lookups(session)
     bar = tqdm(total=source.total, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr,
                desc="residents", disable=None if progress else True, dynamic_ncols=True)
-    batch: dict[tuple[int, str], dict] = {}
+    batch: dict[tuple[int, str], tuple[int, str | None, bool]] = {}
     rows_in_batch = 0
     reported_bytes = 0
 
     def flush() -> None:
         nonlocal batch, rows_in_batch, reported_bytes
         if batch:
-            now = utcnow()
-            keys = list(batch)
-            existing = _existing(session, keys)
-            rows = [
-                {"municipality_id": key[0], "phone": key[1], "ward_id": ward_id, "locale": locale,
-                 "subscribed": subscribed, "created_at": now, "updated_at": now}
-                for key, (ward_id, locale, subscribed) in batch.items()
-            ]
-            session.execute(upsert, rows)
-            session.commit()
-            new = len(keys) - existing
+            new = _write(session, upsert, batch)
             report.created += new
             report.updated += rows_in_batch - new
             report.imported += rows_in_batch

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
 from app.extensions import db
 from app.models import Broadcast, Message, utcnow
@@ -31,35 +32,61 @@ def backoff(attempts: int) -> int:
     return BACKOFF[min(attempts, len(BACKOFF)) - 1] if attempts > 0 else 0
 
 
-def claim(session, message_ids: list[int]) -> list[Message]:
-    """Move due `queued` rows to `sending` (or `suppressed`) and commit; returns the claimed."""
+@dataclass
+class Claimed:
+    """A row this job moved to `sending`, and what happened to it."""
+
+    id: int
+    phone: str
+    attempts: int
+    queue: str
+    broadcast_id: int | None
+    status: str = "sending"
+
+
+def _due(now: dt.datetime):
+    return (Message.status == "queued") & or_(Message.next_attempt_at.is_(None),
+                                              Message.next_attempt_at <= now)
+
+
+def claim(session, message_ids: list[int]) -> list[Claimed]:
+    """Move due `queued` rows to `sending` (or `suppressed`/`dropped`) and commit.
+
+    The claim is one conditional UPDATE: of two workers handed the same ids, each gets
+    only the rows it moved itself (the other's `status = 'queued'` no longer holds).
+    """
     now = utcnow()
-    query = (
-        select(Message)
-        .where(Message.id.in_(message_ids), Message.status == "queued",
-               or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now))
-        .order_by(Message.id)
-    )
-    if session.bind.dialect.name == "postgresql":
-        # Two workers given the same ids split them instead of waiting on each other.
-        query = query.with_for_update(skip_locked=True)
-    rows = list(session.scalars(query))
+    candidates = session.execute(
+        select(Message.id, Message.phone, Message.essential, Message.broadcast_id)
+        .where(Message.id.in_(message_ids), _due(now))).all()
+    if not candidates:
+        session.rollback()
+        return []
     # Opt-out is checked here, at send time, not only when the message was queued.
-    stopped = suppressed(session, {m.phone for m in rows if not m.essential})
-    expired = _expired_broadcasts(session, {m.broadcast_id for m in rows if m.broadcast_id}, now)
+    stopped = suppressed(session, {c.phone for c in candidates if not c.essential})
+    expired = _expired_broadcasts(session, {c.broadcast_id for c in candidates if c.broadcast_id},
+                                  now)
+    settle: dict[str, list[int]] = defaultdict(list)
+    for c in candidates:
+        if c.broadcast_id in expired:
+            settle["dropped"].append(c.id)  # an alert for an outage that is over: not sent late
+        elif not c.essential and c.phone in stopped:
+            settle["suppressed"].append(c.id)
+        else:
+            settle["sending"].append(c.id)
+    for status in ("dropped", "suppressed"):
+        if settle[status]:
+            session.execute(update(Message).where(Message.id.in_(settle[status]), _due(now))
+                            .values(status=status, updated_at=now))
     claimed = []
-    for message in rows:
-        if message.broadcast_id in expired:
-            message.status = "dropped"  # an alert for an outage that is over: not sent late
-            continue
-        if not message.essential and message.phone in stopped:
-            message.status = "suppressed"
-            continue
-        message.status = "sending"
-        message.attempts += 1
-        claimed.append(message)
+    if settle["sending"]:
+        claimed = [Claimed(*row) for row in session.execute(
+            update(Message).where(Message.id.in_(settle["sending"]), _due(now))
+            .values(status="sending", attempts=Message.attempts + 1, updated_at=now)
+            .returning(Message.id, Message.phone, Message.attempts, Message.queue,
+                       Message.broadcast_id))]
     session.commit()
-    return claimed
+    return sorted(claimed, key=lambda c: c.id)
 
 
 def _expired_broadcasts(session, broadcast_ids: set[int], now: dt.datetime) -> set[int]:
@@ -88,7 +115,7 @@ def send_messages(message_ids: list[int]) -> dict:
             broadcasts.add(broadcast_id)
     session.rollback()  # end the read transaction before the first claim
     provider = None
-    retry: list[int] = []
+    retry: list[Claimed] = []
     counts: dict[str, int] = defaultdict(int)
     for (text, sender_id), ids in groups.items():
         for i in range(0, len(ids), batch):
@@ -97,12 +124,12 @@ def send_messages(message_ids: list[int]) -> dict:
                 continue
             provider = provider or sms_provider()
             _send_chunk(session, provider, text, sender_id, chunk)
-            for message in chunk:
-                counts[message.status] += 1
-                if message.status == "queued":
-                    retry.append(message.id)
+            for row in chunk:
+                counts[row.status] += 1
+                if row.status == "queued":
+                    retry.append(row)
     if retry:
-        _schedule_retry(session, retry)
+        _schedule_retry(retry)
     from workers.broadcasts import finish_if_done
 
     for broadcast_id in broadcasts:
@@ -110,79 +137,86 @@ def send_messages(message_ids: list[int]) -> dict:
     return dict(counts)
 
 
-def _send_chunk(session, provider, text: str, sender_id: str | None, chunk: list[Message]) -> None:
-    by_number: dict[str, list[Message]] = defaultdict(list)
-    for message in chunk:
-        by_number[message.phone].append(message)
+def _send_chunk(session, provider, text: str, sender_id: str | None, chunk: list[Claimed]) -> None:
+    """One provider request for the chunk, then one bulk UPDATE with every row's result."""
     from app.extensions import redis_store
     from app.rate_limit import acquire
 
+    by_number: dict[str, list[Claimed]] = defaultdict(list)
+    for row in chunk:
+        by_number[row.phone].append(row)
     acquire(redis_store.worker_client, f"wl:rate:{provider.name}", len(by_number),
             int(current_app.config["SMS_RATE_PER_SECOND"]))
+    now = utcnow()
+    updates: dict[int, dict] = {}
     try:
         results = provider.send(text, list(by_number), sender_id)
     except ProviderError as exc:
-        for message in chunk:
-            _failed_attempt(message, exc.reason, retryable=exc.transient)
+        for row in chunk:
+            updates[row.id] = _failed_attempt(row, exc.reason, exc.transient, now)
         level = logging.ERROR if not exc.transient or exc.reason == "AuthenticationFailed" else (
             logging.WARNING)
         log.log(level, "provider refused a request of %d: %s", len(chunk), exc.reason)
-        session.commit()
-        return
-    now = utcnow()
-    seen = set()
+        results = []
     for result in results:
-        for message in by_number.get(result.number, []):
-            seen.add(message.id)
-            message.status_code = result.status_code
-            message.provider_status = result.status
+        for row in by_number.get(result.number, []):
             outcome = result.outcome
             if outcome == "accepted":
-                message.status = "sent"
-                message.provider_message_id = result.message_id
-                message.cost = result.cost
-                message.sent_at = now
-                message.failure_reason = None
-            elif outcome == "blacklisted":
-                message.status = "failed"
-                message.failure_reason = result.status or "UserInBlacklist"
-                opt_out(session, message.phone, "blacklist", evidence=f"message {message.id}: 406")
-            elif outcome == "permanent":
-                message.status = "failed"
-                message.failure_reason = result.status or str(result.status_code)
+                row.status = "sent"
+                updates[row.id] = _values(status="sent", provider_message_id=result.message_id,
+                                          cost=result.cost, sent_at=now)
+            elif outcome in ("blacklisted", "permanent"):
+                row.status = "failed"
+                updates[row.id] = _values(status="failed", failure_reason=(
+                    result.status or str(result.status_code))[:80])
+                if outcome == "blacklisted":
+                    opt_out(session, row.phone, "blacklist", evidence=f"message {row.id}: 406")
             else:
-                _failed_attempt(message, result.status or "Transient", retryable=True)
-    for message in chunk:
-        if message.id not in seen:  # the provider did not mention this number
-            _failed_attempt(message, "NotInResponse", retryable=True)
+                updates[row.id] = _failed_attempt(row, result.status or "Transient", True, now)
+            updates[row.id].update(status_code=result.status_code,
+                                   provider_status=result.status[:40] or None)
+    for row in chunk:
+        if row.id not in updates:  # the provider did not mention this number
+            updates[row.id] = _failed_attempt(row, "NotInResponse", True, now)
+    session.execute(update(Message), [{"id": i, "updated_at": now, **v} for i, v in updates.items()])
     session.commit()
 
 
-def _failed_attempt(message: Message, reason: str, retryable: bool) -> None:
+RESULT_FIELDS = ("status", "provider_message_id", "cost", "sent_at", "failure_reason",
+                 "next_attempt_at", "status_code", "provider_status")
+"""Every bulk result row sets the same columns, so they go out as one executemany."""
+
+
+def _values(**values) -> dict:
+    base = dict.fromkeys(RESULT_FIELDS)
+    base.update(values)
+    return base
+
+
+def _failed_attempt(row: Claimed, reason: str, retryable: bool, now: dt.datetime) -> dict:
     max_attempts = int(current_app.config["SMS_MAX_ATTEMPTS"])
-    message.failure_reason = reason[:80]
-    if retryable and message.attempts < max_attempts:
-        message.status = "queued"
-        message.next_attempt_at = utcnow() + dt.timedelta(seconds=backoff(message.attempts))
-    else:
-        message.status = "failed"
+    if retryable and row.attempts < max_attempts:
+        row.status = "queued"
+        return _values(status="queued", failure_reason=reason[:80],
+                       next_attempt_at=now + dt.timedelta(seconds=backoff(row.attempts)))
+    row.status = "failed"
+    return _values(status="failed", failure_reason=reason[:80])
 
 
-def _schedule_retry(session, message_ids: list[int]) -> None:
+def _schedule_retry(rows: list[Claimed]) -> None:
     from redis.exceptions import RedisError
 
     from workers.queues import get_queue
 
-    rows = session.scalars(select(Message).where(Message.id.in_(message_ids))).all()
     by_delay: dict[tuple[str, int], list[int]] = defaultdict(list)
-    for message in rows:
-        by_delay[(message.queue, backoff(message.attempts))].append(message.id)
+    for row in rows:
+        by_delay[(row.queue, backoff(row.attempts))].append(row.id)
     try:
         for (queue, delay), ids in by_delay.items():
             get_queue(queue).enqueue_in(dt.timedelta(seconds=delay), "workers.sender.send_messages",
                                         ids, job_timeout=120, result_ttl=0)
     except RedisError:
-        log.warning("%d retries not scheduled (Redis unavailable); the reaper will", len(message_ids))
+        log.warning("%d retries not scheduled (Redis unavailable); the reaper will", len(rows))
 
 
 def reap(stale_after: int = 120, unknown_after: int = 900) -> dict:
