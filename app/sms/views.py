@@ -90,6 +90,14 @@ def apply_delivery_report(report: at.DeliveryReportEvent) -> None:
     session = db.session()
     message = session.scalar(
         select(Message).where(Message.provider_message_id == report.message_id))
+    if message is None and report.phone:
+        # A worker died between the provider's answer and our commit: its rows are `unknown`
+        # and carry no message id. The report for that number settles the oldest of them.
+        message = session.scalar(
+            select(Message).where(Message.phone == report.phone, Message.status == "unknown")
+            .order_by(Message.id).limit(1))
+        if message is not None:
+            message.provider_message_id = report.message_id
     session.add(DeliveryReport(
         provider_message_id=report.message_id, status=report.status,
         failure_reason=report.failure_reason, phone=report.phone,
@@ -106,6 +114,8 @@ def apply_delivery_report(report: at.DeliveryReportEvent) -> None:
             message.failure_reason = report.failure_reason or report.status
         elif state == "sent" and message.status in ("unknown", "sending"):
             message.status = "sent"
+        elif message.status == "unknown":
+            message.status = "sent"  # the provider has it, even if its fate is not final yet
         if (report.failure_reason or "").lower() in BLACKLIST_REASONS:
             opt_out(session, message.phone, "blacklist", evidence=f"report {report.message_id}")
     session.commit()
