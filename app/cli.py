@@ -261,9 +261,12 @@ def simulate(url, phone, service_code, token):
           service_code=service_code).play(click.prompt, click.echo)
 
 
+from app.councillors import councillors_group  # noqa: E402
 from app.providers.fake_africastalking import command as fake_provider  # noqa: E402
+from app.resident_import import residents_group  # noqa: E402
 from app.staff_cli import broadcasts_group, outages_group  # noqa: E402
 
 COMMANDS = (db_group, municipalities_group, wards_group, categories_group, demo, worker, serve, simulate,
-            fake_provider, reap_command, outages_group, broadcasts_group)
+            fake_provider, reap_command, outages_group, broadcasts_group, councillors_group,
+            residents_group)
 """Every command `init_app` attaches."""

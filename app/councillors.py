@@ -217,7 +217,7 @@ def list_command(municipality_code):
         councillors = list_councillors(session, municipality_code)
     except CouncillorError as exc:
         raise click.ClickException(str(exc)) from None
-    codes = dict(session.execute(select(Municipality.id, Municipality.code)).tuples().all())
+    codes = dict(session.execute(select(Municipality.id, Municipality.code)).all())
     now = utcnow()
     for c in councillors:
         locked_until = _utc(c.locked_until)

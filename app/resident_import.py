@@ -107,7 +107,7 @@ class _Source:
         self.consumed = 0
 
     def lines(self) -> Iterator[str]:
-        """Decoded lines (a BOM is dropped; undecodable bytes become U+FFFD, failing that row)."""
+        """Decoded lines (a BOM is dropped; undecodable bytes become U+FFFD)."""
         first = True
         for raw in self._handle:
             self.consumed += len(raw)
@@ -310,7 +310,14 @@ def import_residents(session, path_or_handle, progress: bool = False) -> Residen
         if missing:
             raise RowError("missing columns: " + ", ".join(missing))
         index = {name: names.index(name) for name in COLUMNS if name in names}
-        for fields in reader:
+        while True:
+            try:
+                fields = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:  # an oversized field, or a quote never closed
+                report.reject(reader.line_num, f"unreadable CSV: {exc}")
+                continue
             if not fields or not any(f.strip() for f in fields):
                 continue
             try:

@@ -123,14 +123,24 @@ def run(app, size: int, workers: int, env: dict, provider_pid: int) -> dict:
                                  author="bench", urgent=True)
             db.session.commit()
             start(b.id, urgent=True)
-        procs = [subprocess.Popen([sys.executable, "-m", "app", "worker", "--burst"], env=env,
+        # Long-running workers, as in production (a burst worker would quit whenever the
+        # queue is momentarily empty while the fan-out is still writing rows).
+        procs = [subprocess.Popen([sys.executable, "-m", "app", "worker"], env=env,
                                   cwd=str(ROOT), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                  for _ in range(workers)]
         for i, p in enumerate(procs):
             rss.watch(f"worker {i + 1}", p.pid)
-        for p in procs:
-            p.wait()
+        with app.app_context():
+            from app.models import Broadcast
+
+            while db.session.scalar(select(Broadcast.status).where(Broadcast.id == b.id)) != "done":
+                db.session.rollback()
+                time.sleep(0.2)
         finished = time.perf_counter()
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(30)
     requests = [r for r in provider_requests() if r["http_status"] == 201]
     last_request = max(r["time"] for r in requests) - started_wall if requests else float("nan")
     numbers = [n for r in requests for n in r["to"]]

@@ -221,19 +221,18 @@ def _schedule_retry(rows: list[Claimed]) -> None:
 
 def reap(stale_after: int = 120, unknown_after: int = 900) -> dict:
     """Find work the queues lost: re-queue due `queued` rows nobody picked up, and settle rows
-    stuck in `sending` (their worker died) as `unknown` (a later delivery report resolves them)."""
+    stuck in `sending` (their worker died) as `unknown` (a later delivery report resolves them).
+
+    Rows of a queue that still has jobs waiting are not lost, only late (a million-recipient
+    broadcast keeps the bulk queue busy for minutes): they are left alone until it drains.
+    """
+    from redis.exceptions import RedisError
+
     from app.outbox import dispatch
+    from workers.queues import ORDER, get_queue
 
     session = db.session()
     now = utcnow()
-    due = list(session.execute(
-        select(Message.id, Message.queue).where(
-            Message.status == "queued",
-            or_(Message.next_attempt_at.is_(None),
-                Message.next_attempt_at <= now - dt.timedelta(seconds=stale_after)),
-            Message.created_at <= now - dt.timedelta(seconds=stale_after),
-        ).limit(10_000)
-    ))
     stuck = list(session.scalars(
         select(Message).where(Message.status == "sending",
                               Message.updated_at <= now - dt.timedelta(seconds=unknown_after))
@@ -242,6 +241,21 @@ def reap(stale_after: int = 120, unknown_after: int = 900) -> dict:
     for message in stuck:
         message.status = "unknown"
     session.commit()
-    for queue in {q for _, q in due}:
-        dispatch([i for i, q in due if q == queue], queue=queue, batch=100)
-    return {"requeued": len(due), "unknown": len(stuck)}
+    requeued = 0
+    for queue in ORDER:
+        try:
+            if get_queue(queue).count:
+                continue
+        except RedisError:
+            break
+        due = list(session.scalars(
+            select(Message.id).where(
+                Message.queue == queue, Message.status == "queued",
+                or_(Message.next_attempt_at.is_(None),
+                    Message.next_attempt_at <= now - dt.timedelta(seconds=stale_after)),
+                Message.created_at <= now - dt.timedelta(seconds=stale_after),
+            ).limit(10_000)))
+        session.rollback()
+        dispatch(due, queue=queue, batch=100)
+        requeued += len(due)
+    return {"requeued": requeued, "unknown": len(stuck)}

@@ -209,3 +209,18 @@ def test_worker_process_drains_the_queue(gateway, provider):
             burst=True)
     assert {row(gateway, i).status for i in ids} == {"sent"}
     assert len(accepted(provider)) == 2
+
+
+def test_reaper_leaves_rows_of_a_busy_queue_alone(gateway, provider):
+    from app.outbox import dispatch
+
+    old = utcnow() - dt.timedelta(hours=1)
+    waiting, late = queue(gateway), queue(gateway)
+    with gateway.app_context():
+        db.session.execute(update(Message).values(created_at=old))
+        db.session.commit()
+        redis_store.worker_client.flushdb()
+        dispatch(waiting, queue="bulk")  # its job is still in the queue: late, not lost
+        assert reap()["requeued"] == 0
+        assert redis_store.worker_client.llen("rq:queue:bulk") == 1
+    assert row(gateway, late[0]).status == "queued"
