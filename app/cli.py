@@ -142,10 +142,8 @@ def worker(queues, burst):
     """Run an RQ worker inside the app context (jobs need the database)."""
     import threading
 
-    from rq import SimpleWorker
-
     from app.extensions import redis_store
-    from workers.queues import get_queue
+    from workers.queues import WardlinkWorker, get_queue
     from workers.reaper import start_reaper_thread
 
     names = [q.strip() for q in queues.split(",") if q.strip()]
@@ -154,7 +152,7 @@ def worker(queues, burst):
     if not burst:
         start_reaper_thread(current_app._get_current_object(), stop)
     try:
-        SimpleWorker([get_queue(n, conn) for n in names], connection=conn).work(
+        WardlinkWorker([get_queue(n, conn) for n in names], connection=conn).work(
             burst=burst, with_scheduler=True, logging_level=current_app.config["LOG_LEVEL"]
         )
     finally:

@@ -117,6 +117,9 @@ def check_production(config: Mapping[str, Any]) -> None:
     if config.get("WARDLINK_ENV") != "production":
         return
     missing = [key for key in PRODUCTION_REQUIRED if not config.get(key)]
+    if config.get("SMS_PROVIDER") != "console":
+        # Without credentials the console provider would "send" every SMS to stdout.
+        missing += [key for key in ("AT_USERNAME", "AT_API_KEY") if not config.get(key)]
     if missing:
         raise ConfigError(
             "wardlink: production mode needs " + ", ".join(missing) + " set in the environment"

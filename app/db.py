@@ -40,7 +40,7 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 5})
+        engine = create_engine(url, connect_args={"timeout": 5}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # No pre-ping: it costs a round trip per request. A connection broken by a database
@@ -48,6 +48,8 @@ def make_engine(url: str) -> Engine:
     return create_engine(
         url,
         pool_recycle=1800,
+        # Error messages must not quote bound values (phone numbers, SMS text) into logs.
+        hide_parameters=True,
         pool_size=10,
         max_overflow=20,
         # A statement that hangs must not hold a USSD request past the provider's deadline.

@@ -15,10 +15,17 @@ class RedactingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        clean = _TOKEN_RE.sub(r"\1[redacted]", redact_numbers(message))
+        clean = _redact(message)
         if clean != message:
             record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:
+            # Tracebacks quote values too: redact them before any formatter prints them.
+            record.exc_text = _redact(logging.Formatter().formatException(record.exc_info))
         return True
+
+
+def _redact(text: str) -> str:
+    return _TOKEN_RE.sub(r"\1[redacted]", redact_numbers(text))
 
 
 def configure_logging(level: str = "INFO") -> None:

@@ -375,6 +375,10 @@ class Broadcast(Base):
     confirm_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     fanout_cursor: Mapped[int] = mapped_column(Integer, default=0)
     """The last resident id the fan-out has written delivery rows for."""
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    """Set by the fan-out at every chunk: a fan-out silent for minutes has died."""
+    wrong_codes: Mapped[int] = mapped_column(Integer, default=0)
+    """Wrong confirmation codes sent for it; three cancel it."""
     expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     """Not delivered after this (an outage alert once the outage is over)."""
     summary: Mapped[dict | None] = mapped_column(JSON)

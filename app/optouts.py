@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.models import OptOut, Resident, Suppression
 
@@ -14,7 +15,11 @@ def opt_out(session, phone: str, channel: str, evidence: str | None = None) -> N
     """Suppress every non-essential SMS to `phone`, in every municipality (caller commits)."""
     session.add(OptOut(phone=phone, action="stop", channel=channel, evidence=evidence))
     if session.get(Suppression, phone) is None:
-        session.add(Suppression(phone=phone, channel=channel))
+        try:
+            with session.begin_nested():  # two STOPs at once: the second finds the first's row
+                session.add(Suppression(phone=phone, channel=channel))
+        except IntegrityError:
+            pass
     session.execute(update(Resident).where(Resident.phone == phone).values(opted_out=True))
 
 

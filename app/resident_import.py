@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import Boolean, false, func, literal_column, select
+from sqlalchemy import Boolean, bindparam, case, false, func, literal_column, select
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
@@ -150,7 +150,10 @@ def _upsert_statement(session):
             "ward_id": excluded.ward_id,
             # An empty language column keeps the language the resident has.
             "locale": func.coalesce(excluded.locale, table.c.locale),
-            "subscribed": excluded.subscribed,
+            # An empty subscribed column keeps the resident's own choice (someone who sent
+            # LEAVE stays out); an explicit yes or no from staff applies.
+            "subscribed": case((bindparam("keep_subscription", type_=Boolean), table.c.subscribed),
+                               else_=excluded.subscribed),
             "updated_at": excluded.updated_at,
         },
     )
@@ -181,7 +184,8 @@ def _write(session, upsert, batch: dict[tuple[int, str], tuple]) -> int:
     now = utcnow()
     rows = [
         {"municipality_id": key[0], "phone": key[1], "ward_id": ward_id, "locale": locale,
-         "subscribed": subscribed, "created_at": now, "updated_at": now}
+         "subscribed": True if subscribed is None else subscribed,
+         "keep_subscription": subscribed is None, "created_at": now, "updated_at": now}
         for key, (ward_id, locale, subscribed) in batch.items()
     ]
     if session.bind.dialect.name == "postgresql":
@@ -259,7 +263,9 @@ def _parse_row(lookups: _Lookups, fields: list[str], index: dict[str, int]) -> t
         raise RowError(f"language {locale[:20]!r} is not offered by {code} "
                        f"({', '.join(sorted(locales))})")
     subscribed_text = value("subscribed").lower()
-    if not subscribed_text or subscribed_text in YES:
+    if not subscribed_text:
+        subscribed = None  # new residents are subscribed; existing ones keep their choice
+    elif subscribed_text in YES:
         subscribed = True
     elif subscribed_text in NO:
         subscribed = False

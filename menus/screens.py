@@ -224,7 +224,9 @@ def confirm_ward(ctx: Ctx, _typed: str) -> None:
 
 def report(ctx: Ctx, _typed: str) -> None:
     """Start a report: choose the category first."""
-    ctx.session["draft"] = {"report": True}
+    # The ticket's idempotency key travels with the draft: a report resumed in a later
+    # session (say, after a reply that never arrived) finds the same ticket, not a second.
+    ctx.session["draft"] = {"report": True, "key": "ussd:" + ctx.session["sid"]}
     ctx.go("report_category")
 
 
@@ -295,7 +297,7 @@ def submit(ctx: Ctx, _typed: str) -> None:
     s, draft = ctx.session, ctx.draft
     created = ctx.need(
         "create_ticket",
-        "ussd:" + s["sid"],
+        draft.get("key") or "ussd:" + s["sid"],
         payload={
             "municipality_id": s["mid"],
             "phone": s["phone"],

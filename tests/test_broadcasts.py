@@ -45,12 +45,10 @@ def add_residents(m, ward_number, count, locales=("en",), start=0, **values):
 
 def drain(gateway):
     """Run the queues dry with an in-process worker (the scheduler's delayed jobs aside)."""
-    from rq import SimpleWorker
-
-    from workers.queues import get_queue
+    from workers.queues import WardlinkWorker, get_queue
 
     conn = redis_store.worker_client
-    SimpleWorker([get_queue("high", conn), get_queue("bulk", conn)], connection=conn).work(
+    WardlinkWorker([get_queue("high", conn), get_queue("bulk", conn)], connection=conn).work(
         burst=True)
 
 

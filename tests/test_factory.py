@@ -17,13 +17,18 @@ def test_config_precedence():
 
 
 def test_production_refuses_to_start_without_secrets(monkeypatch):
-    for key in ("SECRET_KEY", "WEBHOOK_TOKEN", "REDIS_URL"):
+    for key in ("SECRET_KEY", "WEBHOOK_TOKEN", "REDIS_URL", "AT_USERNAME", "AT_API_KEY",
+                "SMS_PROVIDER"):
         monkeypatch.delenv(key, raising=False)
     with pytest.raises(ConfigError) as err:
         create_app({"WARDLINK_ENV": "production", "SECRET_KEY": "x"})
     message = str(err.value)
-    assert "WEBHOOK_TOKEN" in message and "REDIS_URL" in message
+    assert "WEBHOOK_TOKEN" in message and "REDIS_URL" in message and "AT_API_KEY" in message
     assert "SECRET_KEY" not in message and "\n" not in message
+    # Explicitly choosing the console provider needs no credentials.
+    with pytest.raises(ConfigError) as err:
+        create_app({"WARDLINK_ENV": "production", "SECRET_KEY": "x", "SMS_PROVIDER": "console"})
+    assert "AT_API_KEY" not in str(err.value)
 
 
 def test_cli_production_check_is_one_line(tmp_path):
@@ -33,7 +38,7 @@ def test_cli_production_check_is_one_line(tmp_path):
 
     env = {k: v for k, v in os.environ.items()
            if k not in ("SECRET_KEY", "WEBHOOK_TOKEN", "REDIS_URL")}
-    env.update(WARDLINK_ENV="production", WARDLINK_INSTANCE=str(tmp_path))
+    env.update(WARDLINK_ENV="production", WARDLINK_INSTANCE=str(tmp_path), SMS_PROVIDER="console")
     proc = subprocess.run([sys.executable, "-m", "app", "db", "upgrade"], env=env,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode != 0

@@ -53,7 +53,7 @@ def _recipients(broadcast: Broadcast):
 def fan_out(broadcast_id: int) -> dict:
     """Write a delivery row per recipient, chunk by chunk, and queue their send jobs."""
     session = db.session()
-    broadcast = session.get(Broadcast, broadcast_id)
+    broadcast = session.get(Broadcast, broadcast_id, populate_existing=True)
     if broadcast is None or broadcast.status in FINAL:
         return {"skipped": True}
     municipality = session.get(Municipality, broadcast.municipality_id)
@@ -62,7 +62,7 @@ def fan_out(broadcast_id: int) -> dict:
         broadcast.status = "dropped"  # an alert for an outage that is over is not sent late
         session.commit()
         return {"dropped": True}
-    if not broadcast.urgent:
+    if not broadcast.urgent and broadcast.status == "scheduled":  # a started one goes on
         when = next_allowed(now, municipality.timezone, municipality.region)
         if when > now:
             broadcast.status, broadcast.scheduled_at = "scheduled", when
@@ -72,6 +72,7 @@ def fan_out(broadcast_id: int) -> dict:
     resumed = broadcast.fanout_cursor > 0
     broadcast.status = "fanning_out"
     broadcast.started_at = broadcast.started_at or now
+    broadcast.heartbeat_at = now
     session.commit()
     if resumed:  # rows written by a run that died before queueing them
         _queue_rows(session, broadcast, 0, broadcast.fanout_cursor)
@@ -99,11 +100,15 @@ def fan_out(broadcast_id: int) -> dict:
         insert = _insert(session).from_select(
             ["municipality_id", "resident_id", "phone", "text", "encoding", "segments", "purpose",
              "essential", "queue", "sender_id", "status", "attempts", "broadcast_id",
-             "created_at", "updated_at"], rows).on_conflict_do_nothing()
-        written += session.execute(insert).rowcount or 0
+             "created_at", "updated_at"], rows).on_conflict_do_nothing().returning(Message.id)
+        # RETURNING hands back exactly the rows this chunk wrote (none on a repeat), so the
+        # send jobs are queued without looking the rows up again.
+        new_ids = sorted(session.scalars(insert))
+        written += len(new_ids)
         broadcast.fanout_cursor = high
+        broadcast.heartbeat_at = utcnow()
         session.commit()
-        _queue_rows(session, broadcast, low, high)
+        _dispatch(broadcast, new_ids)
     broadcast.status = "sending"
     session.commit()
     log.info("broadcast %s: %d delivery rows written", broadcast.id, written)
@@ -123,24 +128,32 @@ def _schedule(broadcast_id: int, when: dt.datetime) -> None:
 
 
 def _queue_rows(session, broadcast: Broadcast, low: int, high: int) -> None:
-    """Queue send jobs for the broadcast's queued rows of residents in (low, high]."""
-    from app.outbox import dispatch
-
+    """Queue send jobs for the broadcast's queued rows of residents in (low, high] (used
+    when a fan-out resumes: rows a dead run wrote but may not have queued)."""
     ids = list(session.scalars(
         select(Message.id).where(Message.broadcast_id == broadcast.id, Message.status == "queued",
                                  Message.resident_id > low, Message.resident_id <= high)
         .order_by(Message.id)))
+    session.commit()
+    _dispatch(broadcast, ids)
+
+
+def _dispatch(broadcast: Broadcast, ids: list[int]) -> None:
+    from app.outbox import dispatch
+
     dispatch(ids, queue="bulk", batch=SEND_BATCH, at_front=broadcast.urgent)
 
 
 def finish_if_done(session, broadcast_id: int) -> bool:
     """Mark a fanned-out broadcast done, with its stored summary, once no row is in flight."""
-    broadcast = session.get(Broadcast, broadcast_id)
+    broadcast = session.get(Broadcast, broadcast_id, populate_existing=True)
     if broadcast is None or broadcast.status != "sending":
+        session.commit()  # end the read transaction (commit: no expiry of loaded objects)
         return False
     active = session.scalar(select(Message.id).where(
         Message.broadcast_id == broadcast_id, Message.status.in_(("queued", "sending"))).limit(1))
     if active is not None:
+        session.commit()
         return False
     broadcast.status, broadcast.finished_at = "done", utcnow()
     broadcast.summary = summarise(session, broadcast)
@@ -158,8 +171,8 @@ def reap_broadcasts(stuck_after: int = 300) -> dict:
             Broadcast.status.in_(("fanning_out", "scheduled")))):
         if broadcast.status == "scheduled":
             due_at = broadcast.scheduled_at or broadcast.created_at
-        else:
-            due_at = broadcast.started_at or broadcast.created_at
+        else:  # fanning out: alive while its heartbeat is recent
+            due_at = broadcast.heartbeat_at or broadcast.started_at or broadcast.created_at
         if _aware(due_at) <= stale:  # its job was lost (or is very late): run it again
             from app.broadcasts import start
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from rq import Queue
+from flask import has_request_context
+from rq import Queue, SimpleWorker
 
 from app.extensions import redis_store
 
@@ -15,5 +16,23 @@ ORDER = (HIGH, BULK)
 
 
 def get_queue(name: str, connection=None) -> Queue:
-    """A queue on the app's Redis (the patient client: RQ blocks on it)."""
-    return Queue(name, connection=connection or redis_store.worker_client)
+    """A queue on the app's Redis. Inside a web request it uses the fast-failing client (an
+    enqueue must not hold a USSD or SMS callback past the provider's deadline; the reaper
+    re-queues what could not be queued); elsewhere the patient one RQ blocks on."""
+    if connection is None:
+        connection = redis_store.client if has_request_context() else redis_store.worker_client
+    return Queue(name, connection=connection)
+
+
+class WardlinkWorker(SimpleWorker):
+    """Runs jobs in the worker's app context and gives every job a fresh database session:
+    one failed job (a timeout mid-SQL, a constraint error) must not poison the next ones."""
+
+    def perform_job(self, job, queue, *args, **kwargs):
+        from app.extensions import db
+
+        try:
+            return super().perform_job(job, queue, *args, **kwargs)
+        finally:
+            # Closing ends (rolls back) whatever transaction the job left, failed or open.
+            db.session.remove()

@@ -60,7 +60,7 @@ def claim(session, message_ids: list[int]) -> list[Claimed]:
         select(Message.id, Message.phone, Message.essential, Message.broadcast_id)
         .where(Message.id.in_(message_ids), _due(now))).all()
     if not candidates:
-        session.rollback()
+        session.commit()
         return []
     # Opt-out is checked here, at send time, not only when the message was queued.
     stopped = suppressed(session, {c.phone for c in candidates if not c.essential})
@@ -113,23 +113,31 @@ def send_messages(message_ids: list[int]) -> dict:
         groups[(text, sender_id or default_sender)].append(message_id)
         if broadcast_id:
             broadcasts.add(broadcast_id)
-    session.rollback()  # end the read transaction before the first claim
+    session.commit()  # end the read transaction before the first claim
     provider = None
     retry: list[Claimed] = []
     counts: dict[str, int] = defaultdict(int)
+    provider_down = False
+    postponed: list[int] = []
     for (text, sender_id), ids in groups.items():
         for i in range(0, len(ids), batch):
+            if provider_down:  # do not spend the job's time on a provider that is down
+                postponed.extend(ids[i : i + batch])
+                continue
             chunk = claim(session, ids[i : i + batch])
             if not chunk:
                 continue
             provider = provider or sms_provider()
-            _send_chunk(session, provider, text, sender_id, chunk)
+            provider_down = not _send_chunk(session, provider, text, sender_id, chunk)
             for row in chunk:
                 counts[row.status] += 1
                 if row.status == "queued":
                     retry.append(row)
     if retry:
         _schedule_retry(retry)
+    if postponed:
+        _postpone(session, postponed, retry[0].queue if retry else "high")
+        counts["postponed"] = len(postponed)
     from workers.broadcasts import finish_if_done
 
     for broadcast_id in broadcasts:
@@ -137,8 +145,9 @@ def send_messages(message_ids: list[int]) -> dict:
     return dict(counts)
 
 
-def _send_chunk(session, provider, text: str, sender_id: str | None, chunk: list[Claimed]) -> None:
-    """One provider request for the chunk, then one bulk UPDATE with every row's result."""
+def _send_chunk(session, provider, text: str, sender_id: str | None, chunk: list[Claimed]) -> bool:
+    """One provider request for the chunk, then one bulk UPDATE with every row's result.
+    Returns False when the provider failed the whole request transiently (it is down)."""
     from app.extensions import redis_store
     from app.rate_limit import acquire
 
@@ -149,11 +158,17 @@ def _send_chunk(session, provider, text: str, sender_id: str | None, chunk: list
             int(current_app.config["SMS_RATE_PER_SECOND"]))
     now = utcnow()
     updates: dict[int, dict] = {}
+    healthy = True
     try:
         results = provider.send(text, list(by_number), sender_id)
     except ProviderError as exc:
+        healthy = not exc.transient
         for row in chunk:
-            updates[row.id] = _failed_attempt(row, exc.reason, exc.transient, now)
+            if exc.ambiguous and row.broadcast_id:
+                row.status = "unknown"
+                updates[row.id] = _values(status="unknown", failure_reason=exc.reason)
+            else:
+                updates[row.id] = _failed_attempt(row, exc.reason, exc.transient, now)
         level = logging.ERROR if not exc.transient or exc.reason == "AuthenticationFailed" else (
             logging.WARNING)
         log.log(level, "provider refused a request of %d: %s", len(chunk), exc.reason)
@@ -177,9 +192,14 @@ def _send_chunk(session, provider, text: str, sender_id: str | None, chunk: list
                                    provider_status=result.status[:40] or None)
     for row in chunk:
         if row.id not in updates:  # the provider did not mention this number
-            updates[row.id] = _failed_attempt(row, "NotInResponse", True, now)
+            if row.broadcast_id:  # it may still have taken it: never resend a broadcast row
+                row.status = "unknown"
+                updates[row.id] = _values(status="unknown", failure_reason="NotInResponse")
+            else:
+                updates[row.id] = _failed_attempt(row, "NotInResponse", True, now)
     session.execute(update(Message), [{"id": i, "updated_at": now, **v} for i, v in updates.items()])
     session.commit()
+    return healthy
 
 
 RESULT_FIELDS = ("status", "provider_message_id", "cost", "sent_at", "failure_reason",
@@ -203,6 +223,24 @@ def _failed_attempt(row: Claimed, reason: str, retryable: bool, now: dt.datetime
     return _values(status="failed", failure_reason=reason[:80])
 
 
+def _postpone(session, message_ids: list[int], queue: str) -> None:
+    """Rows not tried because the provider is down: due again after the first backoff."""
+    from redis.exceptions import RedisError
+
+    from workers.queues import get_queue
+
+    delay = backoff(1)
+    session.execute(update(Message).where(Message.id.in_(message_ids), Message.status == "queued")
+                    .values(next_attempt_at=utcnow() + dt.timedelta(seconds=delay)))
+    session.commit()
+    try:
+        get_queue(queue).enqueue_in(dt.timedelta(seconds=delay), "workers.sender.send_messages",
+                                    message_ids, job_timeout=300, result_ttl=0)
+    except RedisError:
+        log.warning("%d postponed messages not scheduled (Redis unavailable); the reaper will",
+                    len(message_ids))
+
+
 def _schedule_retry(rows: list[Claimed]) -> None:
     from redis.exceptions import RedisError
 
@@ -214,7 +252,7 @@ def _schedule_retry(rows: list[Claimed]) -> None:
     try:
         for (queue, delay), ids in by_delay.items():
             get_queue(queue).enqueue_in(dt.timedelta(seconds=delay), "workers.sender.send_messages",
-                                        ids, job_timeout=120, result_ttl=0)
+                                        ids, job_timeout=300, result_ttl=0)
     except RedisError:
         log.warning("%d retries not scheduled (Redis unavailable); the reaper will", len(rows))
 
@@ -255,7 +293,7 @@ def reap(stale_after: int = 120, unknown_after: int = 900) -> dict:
                     Message.next_attempt_at <= now - dt.timedelta(seconds=stale_after)),
                 Message.created_at <= now - dt.timedelta(seconds=stale_after),
             ).limit(10_000)))
-        session.rollback()
+        session.commit()
         dispatch(due, queue=queue, batch=100)
         requeued += len(due)
     return {"requeued": requeued, "unknown": len(stuck)}

@@ -245,12 +245,14 @@ class RecipientResult:
 
 
 class ProviderError(Exception):
-    """The whole request failed; `transient` says whether trying later may help."""
+    """The whole request failed; `transient` says whether trying later may help, and
+    `ambiguous` that the provider may have accepted it anyway (an answer that never came)."""
 
-    def __init__(self, reason: str, transient: bool) -> None:
+    def __init__(self, reason: str, transient: bool, ambiguous: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.transient = transient
+        self.ambiguous = ambiguous
 
 
 def parse_send_result(result) -> list[RecipientResult]:
@@ -303,8 +305,12 @@ class AfricasTalkingSMS:
 
         try:
             result = self._service.send(text, numbers, sender_id=sender_id, timeout=self.timeout)
-        except requests.Timeout:
+        except requests.ConnectTimeout:
             raise ProviderError("Timeout", transient=True) from None
+        except requests.ReadTimeout:
+            # The request went out; the provider may have sent it. Only one-off messages
+            # are retried; broadcast rows become `unknown` (never sent twice).
+            raise ProviderError("Timeout", transient=True, ambiguous=True) from None
         except requests.RequestException:
             raise ProviderError("NetworkError", transient=True) from None
         except AfricasTalkingException as exc:

@@ -34,6 +34,8 @@ TOO_LONG = N_("The message is too long: at most {max} characters.")
 QUEUED = N_("Your broadcast to ward {ward} is on its way to {count} residents.")
 BAD_CODE = N_("That code is not valid or has expired. Send BROADCAST again.")
 TEMPLATES = (USAGE, CONFIRM, OTHER_WARD, LIMIT, TOO_LONG, QUEUED, BAD_CODE)
+WRONG_CODES = 3
+"""Wrong confirmation codes that cancel a pending broadcast."""
 """Councillor SMS templates (tests check them in every language)."""
 
 
@@ -94,8 +96,12 @@ def do_yes(ctx: SmsContext, arg: str) -> str:
     expires = pending.confirm_expires_at if pending else None
     if expires is not None and expires.tzinfo is None:
         expires = expires.replace(tzinfo=dt.timezone.utc)
-    if (pending is None or not code or pending.confirm_code != code_hash(code, pending.id)
-            or expires is None or expires <= utcnow()):
+    if pending is None or expires is None or expires <= utcnow():
+        return ctx.t(BAD_CODE)
+    if not code or pending.confirm_code != code_hash(code, pending.id):
+        pending.wrong_codes = (pending.wrong_codes or 0) + 1
+        if pending.wrong_codes >= WRONG_CODES:
+            pending.status = "cancelled"  # no guessing the code: compose again
         return ctx.t(BAD_CODE)
     if _over_limit(ctx, councillor):
         return ctx.t(LIMIT, limit=current_app.config["COUNCILLOR_DAILY_BROADCASTS"])

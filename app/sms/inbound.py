@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from app import municipalities as routing
 from app.extensions import db, redis_store
 from app.models import InboundMessage
+from app.optouts import opt_out
 from app.outbox import add_message
 from app.providers.africastalking import InboundSms
 from app.residents import find_resident
@@ -69,17 +70,21 @@ def process_inbound(event: InboundSms) -> int | None:
         provider_date=event.provider_date, status="received",
     )
     session.add(inbound)
+    parsed = parse(event.text or "", EXTRA_WORDS)
     municipality = None if event.problem else _municipality_for(session, event)
     reason = event.problem or (None if municipality else "unknown short code")
-    if reason is None and _over_rate(event.phone):
-        reason = "rate limited"
+    if reason is None and parsed.command != "stop" and _over_rate(event.phone):
+        reason = "rate limited"  # STOP is never rate limited
     if reason:
         inbound.status, inbound.reason = "rejected", reason
+        if event.phone and parsed.command == "stop":
+            # Whatever else is wrong, a STOP from a readable number is honoured.
+            opt_out(session, event.phone, "sms", evidence=f"inbound {event.provider_id}"[:200])
+            inbound.command = "stop"
         return _commit(session, inbound, None)
 
     inbound.municipality_id = municipality["id"]
     session.flush()
-    parsed = parse(event.text or "", EXTRA_WORDS)
     command = COMMANDS.get(parsed.command, COMMANDS["unknown"])
     resident = find_resident(session, municipality["id"], event.phone)
     ctx = SmsContext(session=session, municipality=municipality, phone=event.phone,
@@ -107,9 +112,11 @@ def _commit(session, inbound, reply) -> int | None:
     try:
         session.commit()
     except IntegrityError:
-        # The same provider id arrived twice at once; the other request has it.
         session.rollback()
-        return None
+        if session.scalar(select(InboundMessage.id).where(
+                InboundMessage.provider_id == inbound.provider_id)) is not None:
+            return None  # the same provider id arrived twice at once; the other request has it
+        raise  # anything else: the view answers 503 and the provider retries
     log.info("sms %s: %s%s", inbound.id, inbound.status,
              f" ({inbound.command})" if inbound.command else f" ({inbound.reason})")
     return reply.id if reply is not None else None

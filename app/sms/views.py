@@ -6,6 +6,7 @@ it, a 503 makes the provider retry (it retries every minute for up to 12 hours).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from flask import Blueprint, current_app, jsonify, request
@@ -53,7 +54,7 @@ def incoming():
     event = at.parse_inbound_sms(form, current_app.config["DEFAULT_REGION"])
     try:
         reply_id = process_inbound(event)
-    except SQLAlchemyError:
+    except SQLAlchemyError:  # nothing was stored: the provider's retry brings it back
         return _unavailable("message")
     except Exception:
         # A bug in a command must not lose the message: keep it as failed, answer 200.
@@ -92,10 +93,13 @@ def apply_delivery_report(report: at.DeliveryReportEvent) -> None:
         select(Message).where(Message.provider_message_id == report.message_id))
     if message is None and report.phone:
         # A worker died between the provider's answer and our commit: its rows are `unknown`
-        # and carry no message id. The report for that number settles the oldest of them.
+        # and carry no message id. A report for that number settles the newest of them.
+        recent = utcnow() - dt.timedelta(days=2)
         message = session.scalar(
-            select(Message).where(Message.phone == report.phone, Message.status == "unknown")
-            .order_by(Message.id).limit(1))
+            select(Message).where(Message.phone == report.phone, Message.status == "unknown",
+                                  Message.provider_message_id.is_(None),
+                                  Message.updated_at >= recent)
+            .order_by(Message.id.desc()).limit(1))
         if message is not None:
             message.provider_message_id = report.message_id
     session.add(DeliveryReport(

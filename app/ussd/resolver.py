@@ -115,6 +115,8 @@ class Resolver:
         from app.models import Broadcast, Councillor
 
         councillor = self.session.get(Councillor, payload["councillor_id"])
+        if councillor is None or not councillor.active:
+            return {"status": "limit", "limit": 0}
         count = reach(self.session, councillor.municipality_id, [councillor.ward_id])
         existing = self.session.scalar(select(Broadcast).where(Broadcast.source_key == source_key))
         if existing is not None:

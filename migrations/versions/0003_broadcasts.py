@@ -50,6 +50,8 @@ def upgrade() -> None:
     sa.Column('confirm_code', sa.String(length=200), nullable=True),
     sa.Column('confirm_expires_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('fanout_cursor', sa.Integer(), nullable=False),
+    sa.Column('heartbeat_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('wrong_codes', sa.Integer(), nullable=False, server_default='0'),
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('summary', sa.JSON(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),

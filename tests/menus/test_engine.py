@@ -159,3 +159,16 @@ def test_councillor_gets_the_broadcast_option():
     assert need.kind == "check_pin" and "1234" not in repr(need.key)  # the PIN is payload only
     out3 = step(out.session, "5*1234", {**facts, need.key: "ok"})
     assert out3.session["screen"] == "cl_compose" and "ward 3" in out3.reply.text
+
+
+def test_resumed_report_keeps_its_ticket_key():
+    """A report resumed in a new session submits with the first session's key: no second ticket."""
+    saved = {"draft": {"report": True, "key": "ussd:FIRST", "category": CATS[0],
+                       "report_ward": WARD3, "location": "Main Rd"}}
+    facts = {**KNOWN, ("draft", MID, PHONE): saved}
+    out = step(new_session("SECOND", PHONE, CODE), "", facts)
+    assert out.session["screen"] == "resume"
+    out = step(out.session, "1", facts)
+    assert out.session["screen"] == "report_confirm"
+    (need,) = step(out.session, "1*1", facts).needs
+    assert need.key == ("create_ticket", "ussd:FIRST")

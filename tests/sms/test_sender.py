@@ -196,16 +196,14 @@ def test_reaper_requeues_lost_rows_and_settles_dead_workers(gateway, provider):
 
 
 def test_worker_process_drains_the_queue(gateway, provider):
-    from rq import SimpleWorker
-
     from app.outbox import dispatch
-    from workers.queues import get_queue
+    from workers.queues import WardlinkWorker, get_queue
 
     ids = queue(gateway, n=3)
     with gateway.app_context():
         dispatch(ids, queue="bulk", batch=2)
         conn = redis_store.worker_client
-        SimpleWorker([get_queue("high", conn), get_queue("bulk", conn)], connection=conn).work(
+        WardlinkWorker([get_queue("high", conn), get_queue("bulk", conn)], connection=conn).work(
             burst=True)
     assert {row(gateway, i).status for i in ids} == {"sent"}
     assert len(accepted(provider)) == 2
