@@ -231,6 +231,16 @@ MESSAGE_STATUSES = ("queued", "sending", "sent", "delivered", "failed", "suppres
 `unknown`: a worker died between the provider's answer and our commit; never resent blindly."""
 
 
+ACTIVE_SQL = "status IN ('queued', 'sending')"
+"""Rows still in flight. Written literally, never with bound parameters: a planner can only
+use the partial index below when a query repeats this predicate as it stands."""
+
+
+def message_active():
+    """The in-flight predicate, as the partial index `ix_messages_broadcast_active` has it."""
+    return text(ACTIVE_SQL)
+
+
 class Message(Base):
     """One outbound SMS, written before it is sent: the outbox."""
 
@@ -242,8 +252,7 @@ class Message(Base):
         # Whether a broadcast still has work (queued or in-flight rows) is answered from this
         # small index, not by scanning all its delivery rows.
         Index("ix_messages_broadcast_active", "broadcast_id", "id",
-              postgresql_where=text("status IN ('queued', 'sending')"),
-              sqlite_where=text("status IN ('queued', 'sending')")),
+              postgresql_where=text(ACTIVE_SQL), sqlite_where=text(ACTIVE_SQL)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

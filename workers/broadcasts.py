@@ -17,7 +17,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app.broadcasts import FANOUT_CHUNK, SEND_BATCH, audience, summarise
 from app.extensions import db
 from app.gsm import count_segments
-from app.models import Broadcast, BroadcastWard, Message, Municipality, Resident, utcnow
+from app.models import (
+    Broadcast,
+    BroadcastWard,
+    Message,
+    Municipality,
+    Resident,
+    message_active,
+    utcnow,
+)
 from app.quiet_hours import next_allowed
 
 log = logging.getLogger(__name__)
@@ -151,7 +159,7 @@ def finish_if_done(session, broadcast_id: int) -> bool:
         session.commit()  # end the read transaction (commit: no expiry of loaded objects)
         return False
     active = session.scalar(select(Message.id).where(
-        Message.broadcast_id == broadcast_id, Message.status.in_(("queued", "sending"))).limit(1))
+        Message.broadcast_id == broadcast_id, message_active()).limit(1))
     if active is not None:
         session.commit()
         return False
