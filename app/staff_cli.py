@@ -81,27 +81,35 @@ def outages_create(code, wards, service, starts, ends):
     click.echo(f"outage {outage.id} recorded; alert broadcast {alert.id} queued")
 
 
+def _follow_up(outage_id: int, verb: str, change) -> None:
+    """Apply `change(session, municipality, outage)` and queue the follow-up it returns."""
+    from app.broadcasts import start
+    from app.outages import OutageError
+
+    session = db.session()
+    outage = session.get(Outage, outage_id) or _missing("outage", outage_id)
+    municipality = session.get(Municipality, outage.municipality_id)
+    try:
+        follow_up = change(session, municipality, outage)
+    except OutageError as exc:
+        raise click.ClickException(str(exc)) from None
+    if follow_up is None:
+        click.echo(f"outage {outage.id} {verb}; it had no alert, so no follow-up")
+        return
+    start(follow_up.id, urgent=True)
+    click.echo(f"outage {outage.id} {verb}; follow-up broadcast {follow_up.id} queued")
+
+
 @outages_group.command("update")
 @click.argument("outage_id", type=int)
 @click.option("--ends", required=True, help="New expected end, local time.")
 @with_appcontext
 def outages_update(outage_id, ends):
     """Change an outage's expected end and tell the residents who were alerted."""
-    from app.broadcasts import start
-    from app.outages import OutageError, update_outage
+    from app.outages import update_outage
 
-    session = db.session()
-    outage = session.get(Outage, outage_id) or _missing("outage", outage_id)
-    municipality = session.get(Municipality, outage.municipality_id)
-    try:
-        follow_up = update_outage(session, municipality, outage, _local_time(ends, municipality))
-    except OutageError as exc:
-        raise click.ClickException(str(exc)) from None
-    if follow_up is None:
-        click.echo(f"outage {outage.id} updated; it had no alert, so no follow-up")
-        return
-    start(follow_up.id, urgent=True)
-    click.echo(f"outage {outage.id} updated; follow-up broadcast {follow_up.id} queued")
+    _follow_up(outage_id, "updated", lambda session, municipality, outage: update_outage(
+        session, municipality, outage, _local_time(ends, municipality)))
 
 
 @outages_group.command("restore")
@@ -109,21 +117,9 @@ def outages_update(outage_id, ends):
 @with_appcontext
 def outages_restore(outage_id):
     """The service is back: drop unsent alerts and tell the residents who were alerted."""
-    from app.broadcasts import start
-    from app.outages import OutageError, restore_outage
+    from app.outages import restore_outage
 
-    session = db.session()
-    outage = session.get(Outage, outage_id) or _missing("outage", outage_id)
-    municipality = session.get(Municipality, outage.municipality_id)
-    try:
-        follow_up = restore_outage(session, municipality, outage)
-    except OutageError as exc:
-        raise click.ClickException(str(exc)) from None
-    if follow_up is None:
-        click.echo(f"outage {outage.id} restored; it had no alert, so no follow-up")
-        return
-    start(follow_up.id, urgent=True)
-    click.echo(f"outage {outage.id} restored; follow-up broadcast {follow_up.id} queued")
+    _follow_up(outage_id, "restored", restore_outage)
 
 
 @outages_group.command("list")

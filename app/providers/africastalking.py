@@ -34,12 +34,17 @@ def _field(form: Mapping[str, str], name: str, limit: int = FIELD_MAX) -> str:
     return value.strip()[:limit]
 
 
+def _phone(form: Mapping[str, str], name: str, region: str) -> str | None:
+    """A form field as an E.164 number, or None when it is missing or does not parse."""
+    try:
+        return normalise_phone(form.get(name), region)
+    except PhoneError:
+        return None
+
+
 def parse_ussd(form: Mapping[str, str], region: str, text_max: int) -> UssdEvent:
     """The provider's USSD callback form as a UssdEvent."""
-    try:
-        phone = normalise_phone(form.get("phoneNumber"), region)
-    except PhoneError:
-        phone = None
+    phone = _phone(form, "phoneNumber", region)
     # `text` is kept whole up to the limit (no strip: its length anchors the next turn).
     text = (form.get("text") or "")[:text_max]
     return UssdEvent(
@@ -82,10 +87,7 @@ def _int(value: str | None) -> int | None:
 
 def parse_session_end(form: Mapping[str, str], region: str) -> dict:
     """The session-end notification as column values; lenient, any field may be missing."""
-    try:
-        phone = normalise_phone(form.get("phoneNumber"), region)
-    except PhoneError:
-        phone = None
+    phone = _phone(form, "phoneNumber", region)
     return {
         "session_id": _field(form, "sessionId", 120) or "-",
         "service_code": _field(form, "serviceCode", 32) or None,
@@ -126,11 +128,8 @@ class InboundSms:
 
 def parse_inbound_sms(form: Mapping[str, str], region: str) -> InboundSms:
     """The incoming-message callback; never raises."""
-    problem = None
-    try:
-        phone = normalise_phone(form.get("from"), region)
-    except PhoneError:
-        phone, problem = None, "unparsable from"
+    phone = _phone(form, "from", region)
+    problem = None if phone else "unparsable from"
     text = form.get("text")
     if text is None:
         problem = problem or "missing text"
@@ -183,10 +182,7 @@ def parse_delivery_report(form: Mapping[str, str], region: str) -> DeliveryRepor
     message_id = _field(form, "id", 120)
     if not message_id:
         return None
-    try:
-        phone = normalise_phone(form.get("phoneNumber"), region)
-    except PhoneError:
-        phone = None
+    phone = _phone(form, "phoneNumber", region)
     return DeliveryReportEvent(
         message_id=message_id,
         status=_field(form, "status", 40) or "Unknown",
@@ -199,10 +195,7 @@ def parse_delivery_report(form: Mapping[str, str], region: str) -> DeliveryRepor
 
 def parse_bulk_optout(form: Mapping[str, str], region: str) -> tuple[str | None, str]:
     """The bulk opt-out callback: (phone or None, sender id)."""
-    try:
-        phone = normalise_phone(form.get("phoneNumber"), region)
-    except PhoneError:
-        phone = None
+    phone = _phone(form, "phoneNumber", region)
     return phone, _field(form, "senderId", 32)
 
 
