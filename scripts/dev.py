@@ -47,10 +47,17 @@ def main(argv: list[str]) -> int:
     os.chdir(ROOT)
     command, rest = argv[0], argv[1:]
     if command == "test":
-        return subprocess.call([str(BIN / "python"), "-m", "pytest", *rest])
-    if command == "serve":
-        return subprocess.call([str(BIN / "wardlink"), "serve", *rest])
-    return subprocess.call([str(BIN / "wardlink"), *rest])
+        args = [str(BIN / "python"), "-m", "pytest", *rest]
+    elif command == "serve":
+        args = [str(BIN / "wardlink"), "serve", *rest]
+    else:
+        args = [str(BIN / "wardlink"), *rest]
+    if os.name == "nt":
+        return subprocess.call(args)
+    # Replace this process, so Ctrl-C and SIGTERM reach wardlink itself (which stops gunicorn
+    # and the workers it started) instead of leaving them running.
+    os.execv(args[0], args)  # noqa: S606 - our own venv binary, fixed arguments
+    return 0  # not reached
 
 
 if __name__ == "__main__":
