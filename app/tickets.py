@@ -63,14 +63,9 @@ def create_ticket(
             source_key=source_key,
         )
         if not commit:
-            try:
-                with session.begin_nested():  # a clash undoes only this insert
-                    session.add(ticket)
-            except IntegrityError:
-                same_key = session.scalar(select(Ticket).where(Ticket.source_key == source_key))
-                if same_key is not None:
-                    return same_key, False
-                continue  # a reference clash: draw another
+            # Joins the caller's transaction; a clash (same key, or a reference drawn twice)
+            # surfaces at the caller's commit, which rolls back and asks again by key.
+            session.add(ticket)
             return ticket, True
         session.add(ticket)
         try:
@@ -126,26 +121,18 @@ def ticket_dict(ticket: Ticket, timezone: str) -> dict:
     }
 
 
-def add_confirmation(session, ticket: Ticket, municipality, locale: str | None):
+def add_confirmation(session, ticket: Ticket, municipality, locale: str | None, phone: str):
     """Put the "your report is logged" SMS in the outbox (same transaction as the ticket)."""
     from app.i18n import gettext
     from app.labels import category_label
-    from app.models import Category
     from app.outbox import add_message
     from app.sms.commands import TICKET_CONFIRMATION
 
-    category = session.get(Category, ticket.category_id)
+    category = next(c for c in active_categories(session, municipality.id)
+                    if c["id"] == ticket.category_id)
     locale = locale or municipality.locale_list[0]
     text = gettext(locale, TICKET_CONFIRMATION, name=municipality.name, reference=ticket.reference,
-                   category=category_label(locale, {"code": category.code,
-                                                    "labels": category.labels}))
-    return add_message(session, phone=ticket_phone(session, ticket), text=text, purpose="ticket",
+                   category=category_label(locale, category))
+    return add_message(session, phone=phone, text=text, purpose="ticket",
                        essential=True, queue="high", municipality_id=municipality.id,
                        resident_id=ticket.resident_id, sender_id=municipality.sms_sender_id)
-
-
-def ticket_phone(session, ticket: Ticket) -> str:
-    """The reporter's number."""
-    from app.models import Resident
-
-    return session.get(Resident, ticket.resident_id).phone

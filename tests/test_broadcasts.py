@@ -268,7 +268,8 @@ def test_killed_worker_leaves_every_recipient_one_message(gateway, provider, dem
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     with gateway.app_context():
-        assert reap(stale_after=0, unknown_after=0)["unknown"] <= 25
+        # Each killed worker may leave its one in-flight request (25 rows) in `sending`.
+        assert reap(stale_after=0, unknown_after=0)["unknown"] <= 2 * 25
         # The killed jobs are gone with their workers; the rows are not: re-queue them.
         redis_store.worker_client.flushdb()
         assert reap(stale_after=0, unknown_after=0)["unknown"] == 0

@@ -73,16 +73,32 @@ class Resolver:
         return True
 
     def _create_ticket(self, source_key: str, payload) -> dict:
-        ticket, created = create_ticket(self.session, source="ussd", source_key=source_key,
-                                        commit=False, **payload)
-        message = None
-        if created:
-            municipality = routing.get_municipality(self.session, payload["municipality_id"])
-            message = add_confirmation(self.session, ticket, municipality, payload.get("locale"))
-        self.session.commit()
-        if message is not None:
-            dispatch([message.id], queue="high")
-        return {"reference": ticket.reference}
+        from sqlalchemy import select
+        from sqlalchemy.exc import IntegrityError
+
+        from app.models import Ticket
+
+        for _ in range(3):
+            ticket, created = create_ticket(self.session, source="ussd", source_key=source_key,
+                                            commit=False, **payload)
+            message = None
+            if created:
+                municipality = routing.get_municipality(self.session, payload["municipality_id"])
+                message = add_confirmation(self.session, ticket, municipality,
+                                           payload.get("locale"), payload["phone"])
+            try:
+                self.session.commit()
+            except IntegrityError:  # a repeated turn won the race, or a reference clashed
+                self.session.rollback()
+                existing = self.session.scalar(
+                    select(Ticket).where(Ticket.source_key == source_key))
+                if existing is not None:
+                    return {"reference": existing.reference}
+                continue
+            if message is not None:
+                dispatch([message.id], queue="high")
+            return {"reference": ticket.reference}
+        raise RuntimeError("could not create the ticket")
 
     # councillors
     def _councillor(self, municipality_id: int, phone: str):
