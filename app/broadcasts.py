@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter
 
@@ -9,6 +10,8 @@ from sqlalchemy import and_, func, select
 
 from app.gsm import count_segments, to_gsm
 from app.models import Broadcast, BroadcastWard, Message, Resident, utcnow
+
+log = logging.getLogger(__name__)
 
 TEXT_MAX = 459
 """Longest broadcast text: three GSM-7 segments (a councillor's message, not a newsletter)."""
@@ -85,9 +88,7 @@ def start(broadcast_id: int, urgent: bool = False) -> None:
                                 result_ttl=0, at_front=urgent)
     except RedisError:
         # The broadcast is safe in SQL; the reaper starts its fan-out within minutes.
-        import logging
-
-        logging.getLogger(__name__).warning("broadcast %s: fan-out not queued now", broadcast_id)
+        log.warning("broadcast %s: fan-out not queued now", broadcast_id)
 
 
 def _cost_value(cost: str | None) -> float:

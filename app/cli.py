@@ -163,11 +163,9 @@ def worker(queues, burst):
 @with_appcontext
 def reap_command():
     """Re-queue outbox rows the queues lost and settle rows of dead workers (once)."""
-    from workers.broadcasts import reap_broadcasts
-    from workers.sender import reap
+    from workers.reaper import reap_all
 
-    result = reap()
-    result.update(reap_broadcasts())
+    result = reap_all()
     click.echo(", ".join(f"{k}: {v}" for k, v in result.items()))
 
 

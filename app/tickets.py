@@ -6,7 +6,6 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app.models import Ticket
@@ -14,8 +13,8 @@ from app.municipalities import active_categories
 from app.references import new_reference
 from app.residents import get_or_create_resident
 
-REFERENCE_ATTEMPTS = 8
-"""Fresh references tried before giving up (a clash is rare: 10 million references)."""
+REFERENCE_ATTEMPTS = 3
+"""Commits a caller tries before giving up (a reference clash is rare: 10 million of them)."""
 
 RECENT_LIMIT = 5
 """How many of a caller's own tickets "my recent reports" lists."""
@@ -36,47 +35,31 @@ def create_ticket(
     ward_id: int | None,
     location: str,
     locale: str | None = None,
-    commit: bool = True,
-) -> tuple[Ticket, bool]:
-    """Create and commit a ticket once per `source_key`; returns (ticket, created).
+) -> Ticket:
+    """Add a ticket to the caller's transaction and return it.
 
-    The common path is three round trips (resident, insert, commit): the unique
-    constraints on `source_key` and `reference` decide the rare clashes afterwards.
-    With `commit=False` the ticket joins the caller's transaction (flushed, not committed):
-    the SMS channel commits it together with the inbound message and the reply.
+    The caller commits it together with what belongs to it (the confirmation SMS, the
+    inbound message). The unique `source_key` and `reference` decide the rare clashes at
+    that commit: the caller rolls back and looks the key up (see `REFERENCE_ATTEMPTS`).
     """
     categories = active_categories(session, municipality_id)
     if not any(c["id"] == category_id for c in categories):
         raise TicketError("category does not belong to the municipality")
-    for _ in range(REFERENCE_ATTEMPTS):
-        resident = get_or_create_resident(session, municipality_id, phone)
-        if locale and not resident.locale:
-            resident.locale = locale
-        ticket = Ticket(
-            reference=new_reference(),
-            municipality_id=municipality_id,
-            ward_id=ward_id,
-            category_id=category_id,
-            resident_id=resident.id,
-            location=location[:160],
-            source=source,
-            source_key=source_key,
-        )
-        if not commit:
-            # Joins the caller's transaction; a clash (same key, or a reference drawn twice)
-            # surfaces at the caller's commit, which rolls back and asks again by key.
-            session.add(ticket)
-            return ticket, True
-        session.add(ticket)
-        try:
-            session.commit()
-            return ticket, True
-        except IntegrityError:
-            session.rollback()
-            same_key = session.scalar(select(Ticket).where(Ticket.source_key == source_key))
-            if same_key is not None:  # a repeated request: the first one made the ticket
-                return same_key, False
-    raise TicketError("no free reference found")
+    resident = get_or_create_resident(session, municipality_id, phone)
+    if locale and not resident.locale:
+        resident.locale = locale
+    ticket = Ticket(
+        reference=new_reference(),
+        municipality_id=municipality_id,
+        ward_id=ward_id,
+        category_id=category_id,
+        resident_id=resident.id,
+        location=location[:160],
+        source=source,
+        source_key=source_key,
+    )
+    session.add(ticket)
+    return ticket
 
 
 def find_ticket(session, municipality_id: int, reference: str) -> Ticket | None:

@@ -23,7 +23,7 @@ Facts the view resolves for these screens (see `app/ussd/resolver.py`):
 from __future__ import annotations
 
 from app.i18n import N_, language_name
-from app.labels import CATEGORY_LABELS, STATUS_LABELS, category_label, status_label  # noqa: F401
+from app.labels import category_label, status_label
 from app.references import clean_reference, is_valid_reference
 from menus.engine import Ctx, Item, Option, Screen
 

@@ -128,3 +128,22 @@ def test_tracebacks_are_redacted():
                                    exc_info=__import__("sys").exc_info())
     RedactingFilter().filter(record)
     assert "821234567" not in record.exc_text and "abc123" not in record.exc_text
+
+
+def test_a_ticket_key_used_twice_returns_the_first_ticket(app, demo):
+    """A resumed report submits with its first session's key: the second commit clashes
+    on the key and the resolver answers with the ticket that exists."""
+    from app.models import Category, Ticket, Ward
+    from app.ussd.resolver import Resolver
+
+    with app.test_request_context():
+        category = db.session.scalar(select(Category).where(Category.code == "water"))
+        ward = db.session.get(Ward, 3)
+        payload = {"municipality_id": category.municipality_id, "phone": "+27821234567",
+                   "category_id": category.id, "ward_id": ward.id, "location": "Main Rd",
+                   "locale": "en"}
+        first = Resolver()._create_ticket("ussd:FIRST", payload)
+        again = Resolver()._create_ticket("ussd:FIRST", payload)
+        assert again == first
+        assert len(db.session.scalars(select(Ticket)).all()) == 1
+        assert len(db.session.scalars(select(Message)).all()) == 1  # one confirmation SMS

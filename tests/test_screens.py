@@ -10,13 +10,14 @@ from babel.messages.pofile import read_po
 from app.config import SUPPORTED_LOCALES
 from app.gsm import gsm_length, is_gsm, to_gsm
 from app.i18n import LOCALES_DIR, gettext
+from app.labels import CATEGORY_LABELS
 from menus import screens as table
 from menus.engine import SCREEN_LIMIT, Ctx, Reply, render
 
 LONG_NAME = "Witzenberg Local Municipality of the Cape Winelands"  # 51 chars
 LONG_WARD = {"id": 1, "number": 9999, "name": "Kwanokuthula, Bongolethu and Rosedale Extension"}
 LONG_LABEL = "W" * 40  # the longest category label an import accepts
-CATS = [{"id": i, "code": code, "labels": {}} for i, code in enumerate(table.CATEGORY_LABELS, 1)]
+CATS = [{"id": i, "code": code, "labels": {}} for i, code in enumerate(CATEGORY_LABELS, 1)]
 CATS += [{"id": 99, "code": "custom", "labels": {"en": LONG_LABEL}}]
 TICKET = {"reference": "53590526", "category": {"code": "custom", "labels": {"en": LONG_LABEL}},
           "status": "in_progress", "updated": "2026-11-24"}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import case, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.broadcasts import FANOUT_CHUNK, SEND_BATCH, audience, summarise
@@ -192,9 +192,3 @@ def reap_broadcasts(stuck_after: int = 300) -> dict:
         finished += finish_if_done(session, broadcast_id)
     session.commit()
     return {"fanouts_resumed": resumed, "broadcasts_finished": finished}
-
-
-def count_recipients(session, broadcast: Broadcast) -> int:
-    """Delivery rows written so far (progress while it runs)."""
-    return session.scalar(select(func.count()).select_from(Message)
-                          .where(Message.broadcast_id == broadcast.id))

@@ -18,18 +18,24 @@ LOCK_KEY = "wl:reaper:lock"
 """Only the worker holding this key reaps in a given minute."""
 
 
-def reap_once() -> dict | None:
-    """Run the reaper if no other worker did in the last interval; returns what it did."""
+def reap_all() -> dict:
+    """One pass over the outbox and the broadcasts; returns what it did."""
     from workers.broadcasts import reap_broadcasts
     from workers.sender import reap
 
+    result = reap()
+    result.update(reap_broadcasts())
+    return result
+
+
+def reap_once() -> dict | None:
+    """Run the reaper if no other worker did in the last interval; returns what it did."""
     try:
         if not redis_store.worker_client.set(LOCK_KEY, "1", nx=True, ex=INTERVAL - 5):
             return None
     except RedisError:
         return None
-    result = reap()
-    result.update(reap_broadcasts())
+    result = reap_all()
     if any(result.values()):
         log.info("reaper: %s", result)
     return result

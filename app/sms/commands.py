@@ -121,10 +121,10 @@ def do_report(ctx: SmsContext, arg: str) -> str:
         Category.code.in_((code, "other"))).order_by((Category.code == code).desc()))
     if category is None:
         return ctx.t(REPORT_USAGE)
-    ticket, _created = create_ticket(
+    ticket = create_ticket(
         ctx.session, source="sms", source_key="sms:" + ctx.provider_id,
         municipality_id=ctx.municipality["id"], phone=ctx.phone, category_id=category.id,
-        ward_id=resident.ward_id, location=details[:LOCATION_MAX].capitalize(), commit=False)
+        ward_id=resident.ward_id, location=details[:LOCATION_MAX].capitalize())
     return ctx.t(REPORT_DONE, reference=ticket.reference,
                  category=category_label(ctx.locale, {"code": category.code,
                                                       "labels": category.labels}))

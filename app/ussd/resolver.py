@@ -11,7 +11,14 @@ from app.extensions import db, redis_store
 from app.outages import outage_dict, ward_outages
 from app.outbox import dispatch
 from app.residents import find_resident, profile, save_profile
-from app.tickets import add_confirmation, create_ticket, find_ticket, recent_tickets, ticket_dict
+from app.tickets import (
+    REFERENCE_ATTEMPTS,
+    add_confirmation,
+    create_ticket,
+    find_ticket,
+    recent_tickets,
+    ticket_dict,
+)
 from app.ussd.sessions import load_draft
 from menus.engine import Need
 
@@ -78,25 +85,24 @@ class Resolver:
 
         from app.models import Ticket
 
-        for _ in range(3):
-            ticket, created = create_ticket(self.session, source="ussd", source_key=source_key,
-                                            commit=False, **payload)
-            message = None
-            if created:
+        for _ in range(REFERENCE_ATTEMPTS):
+            try:
+                # The clash may surface at any flush of this attempt (lookups autoflush), not
+                # only at the commit: the whole attempt is one unit.
+                ticket = create_ticket(self.session, source="ussd",
+                                                source_key=source_key, **payload)
                 municipality = routing.get_municipality(self.session, payload["municipality_id"])
                 message = add_confirmation(self.session, ticket, municipality,
                                            payload.get("locale"), payload["phone"])
-            try:
                 self.session.commit()
-            except IntegrityError:  # a repeated turn won the race, or a reference clashed
+            except IntegrityError:  # a repeated turn or resumed report won, or a reference clashed
                 self.session.rollback()
                 existing = self.session.scalar(
                     select(Ticket).where(Ticket.source_key == source_key))
                 if existing is not None:
                     return {"reference": existing.reference}
                 continue
-            if message is not None:
-                dispatch([message.id], queue="high")
+            dispatch([message.id], queue="high")
             return {"reference": ticket.reference}
         raise RuntimeError("could not create the ticket")
 

@@ -34,10 +34,6 @@ APOLOGY = N_("Sorry, the service is busy. Please try again in a few minutes.")
 NO_NUMBER = N_("Sorry, we could not read your phone number.")
 
 
-def _reply(body: str):
-    return at.render_ussd(body)
-
-
 def _apology(locale: str | None, message: str = APOLOGY) -> str:
     return Reply(gettext(locale or current_app.config["DEFAULT_LOCALE"], message), end=True).body
 
@@ -52,12 +48,12 @@ def ussd():
         event = at.parse_ussd(request.form, current_app.config["DEFAULT_REGION"],
                               current_app.config["USSD_TEXT_MAX"])
     except HTTPException:  # body too large or not a form
-        return _reply(_apology(None))
+        return at.render_ussd(_apology(None))
     if not event.session_id:
-        return _reply(_apology(None))
+        return at.render_ussd(_apology(None))
     if event.phone is None:
         log.info("ussd %s: unreadable phone number", event.session_id[:40])
-        return _reply(_apology(None, NO_NUMBER))
+        return at.render_ussd(_apology(None, NO_NUMBER))
     try:
         session = load_session(redis_store.client, event.session_id)
         if session is None:
@@ -82,7 +78,7 @@ def ussd():
         body = _apology(locale)
     log.debug("ussd %s %s %.1f ms", _who(event.phone), event.session_id[:40],
               (time.perf_counter() - started) * 1000)
-    return _reply(body)
+    return at.render_ussd(body)
 
 
 def run_step(session: dict, text: str):
