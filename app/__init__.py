@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from flask import Flask, jsonify
+from flask.sessions import SessionInterface
 from werkzeug.exceptions import HTTPException
 
 from app.config import check_production, load_config
@@ -25,6 +26,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["PHONE_HASH_KEY"] = app.config["SECRET_KEY"]
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_FORM_BYTES"]
     app.config["MAX_FORM_MEMORY_SIZE"] = app.config["MAX_FORM_BYTES"]
+    # Webhooks and the CLI keep no browser state: no signed cookie is read or written.
+    app.session_interface = _NoCookies()
 
     from app.extensions import db, redis_store
 
@@ -54,3 +57,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return jsonify(error="internal error"), 500
 
     return app
+
+
+class _NoCookies(SessionInterface):
+    """`flask.session` stays an empty null session; nothing parses or sets a cookie."""
+
+    def open_session(self, app, request):
+        return None
+
+    def save_session(self, app, session, response):
+        return None

@@ -101,6 +101,21 @@ def find_councillor(session, municipality_id: int, phone: str) -> Councillor | N
     )
 
 
+def councillor_card(session, municipality_id: int, phone: str) -> dict | None:
+    """The active councillor as the menus see them (id, name, ward), or None; plain columns."""
+    row = session.execute(
+        select(Councillor.id, Councillor.name, Ward.id, Ward.number, Ward.name)
+        .join(Ward, Ward.id == Councillor.ward_id)
+        .where(Councillor.municipality_id == municipality_id, Councillor.phone == phone,
+               Councillor.active.is_(True))
+    ).first()
+    if row is None:
+        return None
+    councillor_id, name, ward_id, number, ward_name = row
+    return {"id": councillor_id, "name": name,
+            "ward": {"id": ward_id, "number": number, "name": ward_name}}
+
+
 def verify_pin(session, councillor: Councillor, pin: str, now: dt.datetime | None = None) -> str:
     """Check a PIN: "ok", "wrong" or "locked". Commits.
 

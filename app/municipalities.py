@@ -105,3 +105,14 @@ def ward_dict(ward: Ward) -> dict:
 def get_municipality(session, municipality_id: int) -> Municipality | None:
     """The row, or None."""
     return session.get(Municipality, municipality_id)
+
+
+def municipality_info(session, municipality_id: int) -> dict | None:
+    """A municipality as a plain dict (id, name, locales, region, timezone, sender_id), or None;
+    kept like the routing table, since every ticket and every date on a screen needs it."""
+
+    def load() -> dict | None:
+        m = session.get(Municipality, municipality_id)
+        return _as_choice(m) if m is not None else None
+
+    return cache.get(("municipality", municipality_id), load)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -25,8 +26,14 @@ def normalise_phone(raw: str | None, region: str = "ZA") -> str:
     text = raw.strip()
     if text and text[0].isdigit() and raw.startswith(" "):
         text = "+" + text
+    return _parse_e164(text, region.upper())
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_e164(text: str, region: str) -> str:
+    """Parsing costs a tenth of a USSD hop and a session sends the same number every turn."""
     try:
-        number = phonenumbers.parse(text, region.upper())
+        number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:
         raise PhoneError(str(exc)) from None
     if not phonenumbers.is_possible_number(number):

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from app.models import Resident
+from app.models import Resident, Ward
 
 
 def find_resident(session, municipality_id: int, phone: str) -> Resident | None:
@@ -47,13 +47,20 @@ def save_profile(session, municipality_id: int, phone: str, field: str, value) -
     session.commit()
 
 
-def profile(resident: Resident | None) -> dict | None:
-    """A resident as the menus see it."""
-    if resident is None:
+def resident_profile(session, municipality_id: int, phone: str) -> dict | None:
+    """A resident as the menus see it, or None: one row of plain columns, no ORM objects
+    (it is read on every dial)."""
+    row = session.execute(
+        select(Resident.id, Resident.locale, Resident.subscribed, Ward.id, Ward.number, Ward.name)
+        .outerjoin(Ward, Ward.id == Resident.ward_id)
+        .where(Resident.municipality_id == municipality_id, Resident.phone == phone)
+    ).first()
+    if row is None:
         return None
-    ward = resident.ward
+    resident_id, locale, subscribed, ward_id, number, name = row
     return {
-        "locale": resident.locale,
-        "ward": {"id": ward.id, "number": ward.number, "name": ward.name} if ward else None,
-        "subscribed": bool(resident.subscribed),
+        "id": resident_id,
+        "locale": locale,
+        "ward": {"id": ward_id, "number": number, "name": name} if ward_id is not None else None,
+        "subscribed": bool(subscribed),
     }

@@ -35,25 +35,32 @@ def create_ticket(
     ward_id: int | None,
     location: str,
     locale: str | None = None,
+    resident_id: int | None = None,
 ) -> Ticket:
     """Add a ticket to the caller's transaction and return it.
 
     The caller commits it together with what belongs to it (the confirmation SMS, the
     inbound message). The unique `source_key` and `reference` decide the rare clashes at
     that commit: the caller rolls back and looks the key up (see `REFERENCE_ATTEMPTS`).
+
+    `resident_id` may be given when the caller already read the resident row and its
+    language is set (the USSD session knows both); otherwise the row is found or created
+    here and takes `locale` if it has none.
     """
     categories = active_categories(session, municipality_id)
     if not any(c["id"] == category_id for c in categories):
         raise TicketError("category does not belong to the municipality")
-    resident = get_or_create_resident(session, municipality_id, phone)
-    if locale and not resident.locale:
-        resident.locale = locale
+    if resident_id is None:
+        resident = get_or_create_resident(session, municipality_id, phone)
+        if locale and not resident.locale:
+            resident.locale = locale
+        resident_id = resident.id
     ticket = Ticket(
         reference=new_reference(),
         municipality_id=municipality_id,
         ward_id=ward_id,
         category_id=category_id,
-        resident_id=resident.id,
+        resident_id=resident_id,
         location=location[:160],
         source=source,
         source_key=source_key,
@@ -104,18 +111,20 @@ def ticket_dict(ticket: Ticket, timezone: str) -> dict:
     }
 
 
-def add_confirmation(session, ticket: Ticket, municipality, locale: str | None, phone: str):
-    """Put the "your report is logged" SMS in the outbox (same transaction as the ticket)."""
+def add_confirmation(session, ticket: Ticket, municipality: dict, locale: str | None, phone: str):
+    """Put the "your report is logged" SMS in the outbox (same transaction as the ticket).
+
+    `municipality` is `municipalities.municipality_info`."""
     from app.i18n import gettext
     from app.labels import category_label
     from app.outbox import add_message
     from app.sms.commands import TICKET_CONFIRMATION
 
-    category = next(c for c in active_categories(session, municipality.id)
+    category = next(c for c in active_categories(session, municipality["id"])
                     if c["id"] == ticket.category_id)
-    locale = locale or municipality.locale_list[0]
-    text = gettext(locale, TICKET_CONFIRMATION, name=municipality.name, reference=ticket.reference,
-                   category=category_label(locale, category))
+    locale = locale or municipality["locales"][0]
+    text = gettext(locale, TICKET_CONFIRMATION, name=municipality["name"],
+                   reference=ticket.reference, category=category_label(locale, category))
     return add_message(session, phone=phone, text=text, purpose="ticket",
-                       essential=True, queue="high", municipality_id=municipality.id,
-                       resident_id=ticket.resident_id, sender_id=municipality.sms_sender_id)
+                       essential=True, queue="high", municipality_id=municipality["id"],
+                       resident_id=ticket.resident_id, sender_id=municipality["sender_id"])

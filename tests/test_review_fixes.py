@@ -147,3 +147,30 @@ def test_a_ticket_key_used_twice_returns_the_first_ticket(app, demo):
         assert again == first
         assert len(db.session.scalars(select(Ticket)).all()) == 1
         assert len(db.session.scalars(select(Message)).all()) == 1  # one confirmation SMS
+
+
+def test_a_stale_resident_hint_still_creates_the_ticket(app, demo):
+    """The session remembers the resident row read on the dial; if an import replaced that
+    row meanwhile, the ticket is still created, for the row that now holds the number."""
+    from app.models import Category, Resident, Ticket
+    from app.residents import get_or_create_resident
+    from app.ussd.resolver import Resolver
+
+    with app.test_request_context():
+        category = db.session.scalar(select(Category).where(Category.code == "water"))
+        mid = category.municipality_id
+        old = get_or_create_resident(db.session(), mid, "+27821234567")
+        old.locale = "af"
+        db.session.commit()
+        stale_id = old.id
+        db.session.delete(old)
+        db.session.commit()
+        payload = {"municipality_id": mid, "phone": "+27821234567", "category_id": category.id,
+                   "ward_id": None, "location": "Main Rd", "locale": "af",
+                   "resident_id": stale_id}
+        created = Resolver()._create_ticket("ussd:STALE", payload)
+        ticket = db.session.scalar(select(Ticket).where(Ticket.reference == created["reference"]))
+        resident = db.session.get(Resident, ticket.resident_id)
+        # (SQLite may hand the new row the old id again: what matters is that it exists.)
+        assert resident is not None and resident.phone == "+27821234567"
+        assert resident.locale == "af"

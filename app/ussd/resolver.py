@@ -10,7 +10,7 @@ from app import municipalities as routing
 from app.extensions import db, redis_store
 from app.outages import outage_dict, ward_outages
 from app.outbox import dispatch
-from app.residents import find_resident, profile, save_profile
+from app.residents import resident_profile, save_profile
 from app.tickets import (
     REFERENCE_ATTEMPTS,
     add_confirmation,
@@ -31,7 +31,6 @@ class Resolver:
     def __init__(self) -> None:
         self.session = db.session()
         self.redis = redis_store.client
-        self._tz: dict[int, str] = {}
 
     def resolve(self, need: Need):
         """The answer to one need; writes are idempotent by their key."""
@@ -39,10 +38,8 @@ class Resolver:
                                                              if need.payload else {}))
 
     def _timezone(self, municipality_id: int) -> str:
-        if municipality_id not in self._tz:
-            m = routing.get_municipality(self.session, municipality_id)
-            self._tz[municipality_id] = m.timezone if m else current_app.config["TIMEZONE"]
-        return self._tz[municipality_id]
+        m = routing.municipality_info(self.session, municipality_id)
+        return m["timezone"] if m else current_app.config["TIMEZONE"]
 
     # queries
     def _municipalities(self, code: str, phone: str) -> dict:
@@ -51,7 +48,7 @@ class Resolver:
         return {"choices": choices, "remembered": routing.remembered_choice(self.session, phone, ids)}
 
     def _resident(self, municipality_id: int, phone: str):
-        return profile(find_resident(self.session, municipality_id, phone))
+        return resident_profile(self.session, municipality_id, phone)
 
     def _draft(self, municipality_id: int, phone: str):
         return load_draft(self.redis, municipality_id, phone)
@@ -85,18 +82,21 @@ class Resolver:
 
         from app.models import Ticket
 
+        payload = dict(payload)
+        municipality = routing.municipality_info(self.session, payload["municipality_id"])
         for _ in range(REFERENCE_ATTEMPTS):
             try:
                 # The clash may surface at any flush of this attempt (lookups autoflush), not
                 # only at the commit: the whole attempt is one unit.
                 ticket = create_ticket(self.session, source="ussd",
-                                                source_key=source_key, **payload)
-                municipality = routing.get_municipality(self.session, payload["municipality_id"])
+                                       source_key=source_key, **payload)
                 message = add_confirmation(self.session, ticket, municipality,
                                            payload.get("locale"), payload["phone"])
                 self.session.commit()
             except IntegrityError:  # a repeated turn or resumed report won, or a reference clashed
                 self.session.rollback()
+                # The remembered resident row may be gone (an import replaced it): look it up.
+                payload["resident_id"] = None
                 existing = self.session.scalar(
                     select(Ticket).where(Ticket.source_key == source_key))
                 if existing is not None:
@@ -108,13 +108,9 @@ class Resolver:
 
     # councillors
     def _councillor(self, municipality_id: int, phone: str):
-        from app.councillors import find_councillor
+        from app.councillors import councillor_card
 
-        councillor = find_councillor(self.session, municipality_id, phone)
-        if councillor is None:
-            return None
-        ward = routing.ward_dict(councillor.ward)
-        return {"id": councillor.id, "name": councillor.name, "ward": ward}
+        return councillor_card(self.session, municipality_id, phone)
 
     def _check_pin(self, councillor_id: int, _sid: str, _turn, payload) -> str:
         from app.councillors import verify_pin

@@ -15,7 +15,7 @@ CHOICE = {"id": MID, "name": "Saldanha Bay", "locales": ["en", "af"]}
 
 KNOWN = {
     ("municipalities", CODE, PHONE): {"choices": [CHOICE], "remembered": None},
-    ("resident", MID, PHONE): {"locale": "en", "ward": WARD3, "subscribed": False},
+    ("resident", MID, PHONE): {"id": 41, "locale": "en", "ward": WARD3, "subscribed": False},
     ("councillor", MID, PHONE): None,
     ("draft", MID, PHONE): None,
     ("categories", MID): CATS,
@@ -37,7 +37,11 @@ def test_first_turn_asks_for_what_it_needs():
     assert out.reply is None
     assert out.needs == [Need("municipalities", (CODE, PHONE))]
     out = step(new_session("S1", PHONE, CODE), "", {k: KNOWN[k] for k in list(KNOWN)[:1]})
-    assert out.needs == [Need("resident", (MID, PHONE))]
+    # The caller's row, councillor card and dropped report are asked for in one round.
+    assert out.needs == [Need("resident", (MID, PHONE)), Need("councillor", (MID, PHONE)),
+                         Need("draft", (MID, PHONE))]
+    out = step(new_session("S1", PHONE, CODE), "", {k: KNOWN[k] for k in list(KNOWN)[:2]})
+    assert out.needs == [Need("councillor", (MID, PHONE)), Need("draft", (MID, PHONE))]
 
 
 def test_first_turn_of_known_caller_shows_main_menu():
@@ -172,3 +176,27 @@ def test_resumed_report_keeps_its_ticket_key():
     assert out.session["screen"] == "report_confirm"
     (need,) = step(out.session, "1*1", facts).needs
     assert need.key == ("create_ticket", "ussd:FIRST")
+
+
+def test_ticket_names_the_resident_read_on_the_dial():
+    """A caller whose row (with a language) was read on the dial: the ticket names that row,
+    so the ticket hop does not read it again. A caller without a language gets no hint."""
+    journey = ["", "1", "1", "1", "Main Rd", "1"]
+
+    def submit_payload(facts):
+        out, text = None, []
+        session = new_session("S1", PHONE, CODE)
+        for typed in journey:
+            text.append(typed) if typed else None
+            out = step(session, "*".join(text), facts)
+            if out.needs:
+                return out.needs[0].payload
+            session = out.session
+        raise AssertionError("no ticket was asked for")
+
+    assert submit_payload(KNOWN)["resident_id"] == 41
+    no_locale = {**KNOWN, ("resident", MID, PHONE): {**KNOWN[("resident", MID, PHONE)],
+                                                     "locale": None}}
+    no_locale[("municipalities", CODE, PHONE)] = {
+        "choices": [{**CHOICE, "locales": ["en"]}], "remembered": None}
+    assert submit_payload(no_locale)["resident_id"] is None
