@@ -44,20 +44,26 @@ def add_message(
 
 
 def dispatch(message_ids: list[int], queue: str = "high", batch: int = 1,
-             at_front: bool = False) -> None:
+             at_front: bool = False, pipeline=None) -> None:
     """Queue send jobs for committed messages, `batch` ids per job; Redis trouble is logged
-    and left to the reaper (the rows are safe in SQL)."""
+    and left to the reaper (the rows are safe in SQL).
+
+    With `pipeline` the jobs only join it: the caller executes it with its own commands
+    (a USSD turn sends them with its session, in one round trip) and owns its errors."""
     from workers.queues import get_queue
 
     if not message_ids:
         return
+    q = get_queue(queue)
+    jobs = [
+        q.prepare_data("workers.sender.send_messages", (message_ids[i : i + batch],),
+                       timeout=300, result_ttl=0, failure_ttl=86400, at_front=at_front)
+        for i in range(0, len(message_ids), batch)
+    ]
+    if pipeline is not None:
+        q.enqueue_many(jobs, pipeline=pipeline)
+        return
     try:
-        q = get_queue(queue)
-        jobs = [
-            q.prepare_data("workers.sender.send_messages", (message_ids[i : i + batch],),
-                           timeout=300, result_ttl=0, failure_ttl=86400, at_front=at_front)
-            for i in range(0, len(message_ids), batch)
-        ]
         q.enqueue_many(jobs)
     except RedisError:
         log.warning("%d message(s) not queued now (Redis unavailable); the reaper will",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from sqlalchemy import func, select
 
@@ -282,3 +283,29 @@ def test_repeated_turn_has_no_second_effect(app, phone, client):
     other.inputs.pop()
     b = other.send("1")
     assert a == b
+
+
+def test_ticket_hop_whose_session_save_fails_still_gets_its_sms(app, phone, redis):
+    """The confirmation's send job goes with the session save, in one round trip. If that
+    fails (Redis takes no writes), the ticket and its SMS row are already committed: the
+    caller gets the apology and the reaper queues the SMS from its row."""
+    from app.models import Message
+    from workers.sender import reap
+
+    onboard(phone)
+    for typed in ("1", "1", "1", "Burst pipe at 12 Main Rd"):
+        phone.send(typed)
+    redis.execute_command("CLIENT", "PAUSE", "1500", "WRITE")  # reads still answer
+    try:
+        body = phone.send("1")
+    finally:
+        time.sleep(1.6)
+    assert body.startswith("END ") and "Sorry" in body
+    assert redis.llen("rq:queue:high") == 0
+    with app.app_context():
+        ticket = db.session.scalar(select(Ticket))
+        message = db.session.scalar(select(Message).where(Message.purpose == "ticket"))
+        assert ticket is not None and message.status == "queued"
+        assert ticket.reference in message.text
+        assert reap(stale_after=0)["requeued"] == 1
+    assert redis.llen("rq:queue:high") == 1

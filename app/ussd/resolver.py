@@ -9,7 +9,6 @@ from flask import current_app
 from app import municipalities as routing
 from app.extensions import db, redis_store
 from app.outages import outage_dict, ward_outages
-from app.outbox import dispatch
 from app.residents import resident_profile, save_profile
 from app.tickets import (
     REFERENCE_ATTEMPTS,
@@ -26,11 +25,17 @@ log = logging.getLogger(__name__)
 
 
 class Resolver:
-    """Resolves `Need`s for one request (one DB session, one Redis client)."""
+    """Resolves `Need`s for one request (one DB session, one Redis client).
+
+    Messages it commits to the outbox are listed in `to_send`: the view queues their send
+    jobs with the session save, in one Redis round trip."""
 
     def __init__(self) -> None:
-        self.session = db.session()
+        # The scoped session itself: a turn whose needs are all cached (or that has none)
+        # never opens a database session.
+        self.session = db.session
         self.redis = redis_store.client
+        self.to_send: list[int] = []
 
     def resolve(self, need: Need):
         """The answer to one need; writes are idempotent by their key."""
@@ -102,7 +107,7 @@ class Resolver:
                 if existing is not None:
                     return {"reference": existing.reference}
                 continue
-            dispatch([message.id], queue="high")
+            self.to_send.append(message.id)
             return {"reference": ticket.reference}
         raise RuntimeError("could not create the ticket")
 

@@ -34,10 +34,16 @@ def load_session(client, session_id: str) -> dict | None:
 
 def save_session(client, session: dict, ttl: int, effects=(), resume_ttl: int = 600) -> None:
     """Store the session and apply the menu's draft effects in one round trip."""
+    pipe = client.pipeline(transaction=False)
+    add_session_save(pipe, session, ttl, effects, resume_ttl)
+    pipe.execute()
+
+
+def add_session_save(pipe, session: dict, ttl: int, effects=(), resume_ttl: int = 600) -> None:
+    """Add the session and the menu's draft effects to a pipeline the caller executes."""
     raw = json.dumps(session, separators=(",", ":"))
     if len(raw) > SESSION_MAX_BYTES:
         raise ValueError("session too large")
-    pipe = client.pipeline(transaction=False)
     pipe.set(SESSION_PREFIX + session["sid"], raw, ex=ttl)
     mid, phone = session.get("mid"), session.get("phone")
     for effect in effects:
@@ -47,7 +53,6 @@ def save_session(client, session: dict, ttl: int, effects=(), resume_ttl: int = 
             pipe.set(_draft_key(mid, phone), json.dumps(effect[1]), ex=resume_ttl)
         elif effect[0] == "clear_draft":
             pipe.delete(_draft_key(mid, phone))
-    pipe.execute()
 
 
 def load_draft(client, municipality_id: int, phone: str) -> dict | None:

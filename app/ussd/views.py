@@ -17,11 +17,12 @@ from werkzeug.exceptions import HTTPException
 from app.extensions import db, redis_store
 from app.i18n import N_, gettext
 from app.models import UssdSessionEnd
+from app.outbox import dispatch
 from app.phones import mask_phone, phone_ref
 from app.providers import africastalking as at
 from app.security import require_token
 from app.ussd.resolver import Resolver
-from app.ussd.sessions import load_session, save_session
+from app.ussd.sessions import add_session_save, load_session
 from menus.engine import Reply, new_session, step
 
 log = logging.getLogger(__name__)
@@ -60,13 +61,17 @@ def ussd():
             session = new_session(event.session_id, event.phone, event.service_code,
                                   event.network_code)
         locale = session.get("locale")
-        outcome = run_step(session, event.text)
+        outcome, to_send = run_step(session, event.text)
         if outcome.reply is None:
             raise RuntimeError(f"menu needed more than {MAX_ROUNDS} rounds")
         if not outcome.repeated:
-            save_session(redis_store.client, outcome.session,
-                         current_app.config["USSD_SESSION_TTL"], outcome.effects,
-                         current_app.config["USSD_RESUME_TTL"])
+            # The session, its draft and any committed SMS's send job: one round trip. If it
+            # fails the caller gets the apology and the reaper queues the SMS from its row.
+            pipe = redis_store.client.pipeline(transaction=bool(to_send))
+            add_session_save(pipe, outcome.session, current_app.config["USSD_SESSION_TTL"],
+                             outcome.effects, current_app.config["USSD_RESUME_TTL"])
+            dispatch(to_send, queue="high", pipeline=pipe)
+            pipe.execute()
         body = outcome.reply.body
     except (RedisError, SQLAlchemyError) as exc:
         db.session.rollback()
@@ -76,13 +81,15 @@ def ussd():
         db.session.rollback()
         log.exception("ussd %s: failed", event.session_id[:40])
         body = _apology(locale)
-    log.debug("ussd %s %s %.1f ms", _who(event.phone), event.session_id[:40],
-              (time.perf_counter() - started) * 1000)
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("ussd %s %s %.1f ms", _who(event.phone), event.session_id[:40],
+                  (time.perf_counter() - started) * 1000)
     return at.render_ussd(body)
 
 
 def run_step(session: dict, text: str):
-    """Call the pure engine, resolving its needs between calls, until it replies."""
+    """Call the pure engine, resolving its needs between calls, until it replies; also
+    return the ids of outbox messages the turn committed (to queue once it is saved)."""
     resolver = Resolver()
     facts: dict = {}
     outcome = step(session, text, facts)
@@ -92,7 +99,7 @@ def run_step(session: dict, text: str):
         for need in outcome.needs:
             facts[need.key] = resolver.resolve(need)
         outcome = step(session, text, facts)
-    return outcome
+    return outcome, resolver.to_send
 
 
 def _who(phone: str) -> str:
