@@ -17,8 +17,7 @@ from app.models import Message
 log = logging.getLogger(__name__)
 
 
-def add_message(
-    session,
+def message_values(
     *,
     phone: str,
     text: str,
@@ -29,18 +28,32 @@ def add_message(
     resident_id: int | None = None,
     sender_id: str | None = None,
     reply_to_id: int | None = None,
-) -> Message:
-    """Normalise `text` to GSM-7, count its segments and add the row (not committed)."""
+) -> dict:
+    """The columns of a new outbox row: `text` normalised to GSM-7, its segments counted."""
     body = to_gsm(text).strip()
     count = count_segments(body)
-    message = Message(
-        phone=phone, text=body, encoding=count.encoding, segments=count.segments,
-        purpose=purpose, essential=essential, queue=queue, municipality_id=municipality_id,
-        resident_id=resident_id, sender_id=sender_id, reply_to_id=reply_to_id, status="queued",
-        attempts=0,
-    )
+    return {
+        "phone": phone, "text": body, "encoding": count.encoding, "segments": count.segments,
+        "purpose": purpose, "essential": essential, "queue": queue,
+        "municipality_id": municipality_id, "resident_id": resident_id, "sender_id": sender_id,
+        "reply_to_id": reply_to_id, "status": "queued", "attempts": 0,
+    }
+
+
+def add_message(session, **fields) -> Message:
+    """Add an outbox row (not committed) and return it; `fields` as `message_values`."""
+    message = Message(**message_values(**fields))
     session.add(message)
     return message
+
+
+_INSERT = Message.__table__.insert().returning(Message.__table__.c.id)
+
+
+def insert_message(session, **fields) -> int:
+    """Insert an outbox row in the session's transaction (not committed) and return its id:
+    a plain insert for the hot path (the USSD ticket confirmation)."""
+    return session.connection().execute(_INSERT, message_values(**fields)).scalar_one()
 
 
 def dispatch(message_ids: list[int], queue: str = "high", batch: int = 1,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -24,6 +25,21 @@ class TicketError(RuntimeError):
     """A ticket could not be created."""
 
 
+@dataclass(frozen=True)
+class NewTicket:
+    """What the caller of `create_ticket` gets back."""
+
+    id: int
+    reference: str
+    resident_id: int | None
+    category_id: int
+
+
+_INSERT = Ticket.__table__.insert().returning(Ticket.__table__.c.id)
+"""A plain insert on the session's connection: half the CPU of the ORM's unit of work, on
+the one write of the busiest USSD turn (column defaults still apply)."""
+
+
 def create_ticket(
     session,
     *,
@@ -36,12 +52,13 @@ def create_ticket(
     location: str,
     locale: str | None = None,
     resident_id: int | None = None,
-) -> Ticket:
-    """Add a ticket to the caller's transaction and return it.
+) -> NewTicket:
+    """Insert a ticket in the caller's transaction and return it.
 
     The caller commits it together with what belongs to it (the confirmation SMS, the
-    inbound message). The unique `source_key` and `reference` decide the rare clashes at
-    that commit: the caller rolls back and looks the key up (see `REFERENCE_ATTEMPTS`).
+    inbound message). The unique `source_key` and `reference` decide the rare clashes,
+    raised here as IntegrityError: the caller rolls back and looks the key up (see
+    `REFERENCE_ATTEMPTS`).
 
     `resident_id` may be given when the caller already read the resident row and its
     language is set (the USSD session knows both); otherwise the row is found or created
@@ -55,18 +72,15 @@ def create_ticket(
         if locale and not resident.locale:
             resident.locale = locale
         resident_id = resident.id
-    ticket = Ticket(
-        reference=new_reference(),
-        municipality_id=municipality_id,
-        ward_id=ward_id,
-        category_id=category_id,
-        resident_id=resident_id,
-        location=location[:160],
-        source=source,
-        source_key=source_key,
-    )
-    session.add(ticket)
-    return ticket
+    reference = new_reference()
+    # Pending ORM changes (the resident's language) are flushed first, then the insert.
+    session.flush()
+    ticket_id = session.connection().execute(_INSERT, {
+        "reference": reference, "municipality_id": municipality_id, "ward_id": ward_id,
+        "category_id": category_id, "resident_id": resident_id, "location": location[:160],
+        "source": source, "source_key": source_key,
+    }).scalar_one()
+    return NewTicket(ticket_id, reference, resident_id, category_id)
 
 
 def find_ticket(session, municipality_id: int, reference: str) -> Ticket | None:
@@ -111,13 +125,14 @@ def ticket_dict(ticket: Ticket, timezone: str) -> dict:
     }
 
 
-def add_confirmation(session, ticket: Ticket, municipality: dict, locale: str | None, phone: str):
+def add_confirmation(session, ticket: NewTicket, municipality: dict, locale: str | None,
+                     phone: str) -> int:
     """Put the "your report is logged" SMS in the outbox (same transaction as the ticket).
 
-    `municipality` is `municipalities.municipality_info`."""
+    `municipality` is `municipalities.municipality_info`; returns the message's id."""
     from app.i18n import gettext
     from app.labels import category_label
-    from app.outbox import add_message
+    from app.outbox import insert_message
     from app.sms.commands import TICKET_CONFIRMATION
 
     category = next(c for c in active_categories(session, municipality["id"])
@@ -125,6 +140,6 @@ def add_confirmation(session, ticket: Ticket, municipality: dict, locale: str | 
     locale = locale or municipality["locales"][0]
     text = gettext(locale, TICKET_CONFIRMATION, name=municipality["name"],
                    reference=ticket.reference, category=category_label(locale, category))
-    return add_message(session, phone=phone, text=text, purpose="ticket",
-                       essential=True, queue="high", municipality_id=municipality["id"],
-                       resident_id=ticket.resident_id, sender_id=municipality["sender_id"])
+    return insert_message(session, phone=phone, text=text, purpose="ticket",
+                          essential=True, queue="high", municipality_id=municipality["id"],
+                          resident_id=ticket.resident_id, sender_id=municipality["sender_id"])

@@ -95,8 +95,8 @@ class Resolver:
                 # only at the commit: the whole attempt is one unit.
                 ticket = create_ticket(self.session, source="ussd",
                                        source_key=source_key, **payload)
-                message = add_confirmation(self.session, ticket, municipality,
-                                           payload.get("locale"), payload["phone"])
+                message_id = add_confirmation(self.session, ticket, municipality,
+                                              payload.get("locale"), payload["phone"])
                 self.session.commit()
             except IntegrityError:  # a repeated turn or resumed report won, or a reference clashed
                 self.session.rollback()
@@ -107,7 +107,7 @@ class Resolver:
                 if existing is not None:
                     return {"reference": existing.reference}
                 continue
-            self.to_send.append(message.id)
+            self.to_send.append(message_id)
             return {"reference": ticket.reference}
         raise RuntimeError("could not create the ticket")
 
