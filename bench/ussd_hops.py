@@ -158,8 +158,8 @@ def main() -> None:
     for label, r in rows:
         print(f"{label:27} {r['hops']:7d} {r['hops_s']:8.0f} {r['p50']:7.1f} {r['p99']:7.1f} "
               f"{r['errors']:6d}")
-    ratios = sorted(w["hops_s"] / b["hops_s"] for w, b in zip(saturated["wardlink"],
-                                                                 saturated["bare"]))
+    ratios = sorted(w["hops_s"] / b["hops_s"]
+                    for w, b in zip(saturated["wardlink"], saturated["bare"], strict=True))
     print("saturated throughput ratio wardlink/bare per round: "
           + ", ".join(f"{r:.2f}" for r in ratios)
           + f"; median {ratios[len(ratios) // 2]:.2f} (target >= 0.6)")

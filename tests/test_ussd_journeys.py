@@ -309,3 +309,23 @@ def test_ticket_hop_whose_session_save_fails_still_gets_its_sms(app, phone, redi
         assert ticket.reference in message.text
         assert reap(stale_after=0)["requeued"] == 1
     assert redis.llen("rq:queue:high") == 1
+
+
+def test_a_known_callers_dial_asks_its_lookups_in_one_round(app, phone, monkeypatch):
+    """The routing table is pre-answered from the process cache and the caller's row,
+    councillor card and dropped report are asked for together: one round of lookups."""
+    from app.ussd import views
+
+    onboard(phone)
+    asked: list[list[str]] = []
+    real_step = views.step
+
+    def counting_step(session, text, facts):
+        outcome = real_step(session, text, facts)
+        if outcome.needs:
+            asked.append([need.kind for need in outcome.needs])
+        return outcome
+
+    monkeypatch.setattr("app.ussd.views.step", counting_step)
+    assert "Report a fault" in phone.dial()
+    assert asked == [["resident", "councillor", "draft"]]

@@ -37,6 +37,18 @@ class Resolver:
         self.redis = redis_store.client
         self.to_send: list[int] = []
 
+    def prefetch(self, session: dict) -> dict:
+        """Facts this process holds in its routing cache, handed to the first `step` so it
+        does not stop to ask for them: the municipalities on a first turn and the
+        categories once the municipality is known (the report menu needs them)."""
+        facts: dict = {}
+        if not session.get("screen") and session.get("code") is not None:
+            facts[("municipalities", session["code"], session["phone"])] = self._municipalities(
+                session["code"], session["phone"])
+        elif session.get("mid") is not None:
+            facts[("categories", session["mid"])] = self._categories(session["mid"])
+        return facts
+
     def resolve(self, need: Need):
         """The answer to one need; writes are idempotent by their key."""
         return getattr(self, "_" + need.kind)(*need.args, **({"payload": need.payload}

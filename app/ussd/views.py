@@ -91,7 +91,7 @@ def run_step(session: dict, text: str):
     """Call the pure engine, resolving its needs between calls, until it replies; also
     return the ids of outbox messages the turn committed (to queue once it is saved)."""
     resolver = Resolver()
-    facts: dict = {}
+    facts = resolver.prefetch(session)
     outcome = step(session, text, facts)
     for _ in range(MAX_ROUNDS):
         if outcome.reply is not None:
