@@ -37,7 +37,9 @@ class _TTLCache:
 
 
 cache = _TTLCache(CACHE_SECONDS)
-"""Routing and category lists change rarely; imports call `cache.clear()`."""
+"""Routing, municipality details and category lists change rarely. An import clears the
+cache of the process it runs in; every other process (each web worker) sees the change
+within CACHE_SECONDS."""
 
 
 def _as_choice(m: Municipality) -> dict:
@@ -100,11 +102,6 @@ def find_ward(session, municipality_id: int, number: int) -> dict | None:
 def ward_dict(ward: Ward) -> dict:
     """A ward as the menu sees it."""
     return {"id": ward.id, "number": ward.number, "name": ward.name}
-
-
-def get_municipality(session, municipality_id: int) -> Municipality | None:
-    """The row, or None."""
-    return session.get(Municipality, municipality_id)
 
 
 def municipality_info(session, municipality_id: int) -> dict | None:

@@ -57,12 +57,15 @@ def create_ticket(
 
     The caller commits it together with what belongs to it (the confirmation SMS, the
     inbound message). The unique `source_key` and `reference` decide the rare clashes,
-    raised here as IntegrityError: the caller rolls back and looks the key up (see
-    `REFERENCE_ATTEMPTS`).
+    raised here as IntegrityError: the USSD resolver rolls back and looks the key up (see
+    `REFERENCE_ATTEMPTS`); an SMS command lets it fail the callback with 503, so the
+    provider retries the message.
 
     `resident_id` may be given when the caller already read the resident row and its
     language is set (the USSD session knows both); otherwise the row is found or created
-    here and takes `locale` if it has none.
+    here and takes `locale` if it has none. The hint is trusted for the few minutes of a
+    session because wardlink never deletes resident rows (opt-outs are flags, imports
+    upsert); a row deleted by hand fails the foreign key and the resolver looks again.
     """
     categories = active_categories(session, municipality_id)
     if not any(c["id"] == category_id for c in categories):

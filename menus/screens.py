@@ -5,7 +5,7 @@ Facts the view resolves for these screens (see `app/ussd/resolver.py`):
 | need                                      | answer                                          |
 |-------------------------------------------|-------------------------------------------------|
 | ("municipalities", code, phone)           | {"choices": [{id, name, locales}], "remembered"} |
-| ("resident", mid, phone)                  | {locale, ward: {id, number, name}, subscribed} or None |
+| ("resident", mid, phone)                  | {id, locale, ward: {id, number, name}, subscribed} or None |
 | ("draft", mid, phone)                     | an unfinished report saved by `save_draft`, or None |
 | ("categories", mid)                       | [{id, code, labels}]                            |
 | ("ward", mid, number)                     | {id, number, name} or None                      |

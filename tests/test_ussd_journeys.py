@@ -295,13 +295,19 @@ def test_ticket_hop_whose_session_save_fails_still_gets_its_sms(app, phone, redi
     onboard(phone)
     for typed in ("1", "1", "1", "Burst pipe at 12 Main Rd"):
         phone.send(typed)
-    redis.execute_command("CLIENT", "PAUSE", "1500", "WRITE")  # reads still answer
+    # Reads still answer. The pause outlasts the hop by far: two writes that time out
+    # (the turn's round trip, then the send job on its own), 0.3 s and one retry each.
+    redis.execute_command("CLIENT", "PAUSE", "4000", "WRITE")
     try:
+        started = time.monotonic()
         body = phone.send("1")
+        assert time.monotonic() - started < 3.5
     finally:
-        time.sleep(1.6)
+        time.sleep(max(0.0, 4.1 - (time.monotonic() - started)))
     assert body.startswith("END ") and "Sorry" in body
     assert redis.llen("rq:queue:high") == 0
+    stored = redis.get("wl:ussd:s:" + phone.session_id)
+    assert stored is not None and b"END " not in stored  # the last turn saved nothing
     with app.app_context():
         ticket = db.session.scalar(select(Ticket))
         message = db.session.scalar(select(Message).where(Message.purpose == "ticket"))

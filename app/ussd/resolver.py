@@ -34,13 +34,19 @@ class Resolver:
         # The scoped session itself: a turn whose needs are all cached (or that has none)
         # never opens a database session.
         self.session = db.session
-        self.redis = redis_store.client
         self.to_send: list[int] = []
 
+    @property
+    def redis(self):
+        """The fast-failing client, looked up when a need first uses it (it may start the
+        embedded server, which must happen inside the view's error handling)."""
+        return redis_store.client
+
     def prefetch(self, session: dict) -> dict:
-        """Facts this process holds in its routing cache, handed to the first `step` so it
-        does not stop to ask for them: the municipalities on a first turn and the
-        categories once the municipality is known (the report menu needs them)."""
+        """Facts handed to the first `step` so it does not stop to ask for them: the
+        municipalities on a first turn (every first turn asks; from the routing cache, plus
+        one query on a code shared by several councils) and the categories once the
+        municipality is known (the report menu needs them; from the routing cache)."""
         facts: dict = {}
         if not session.get("screen") and session.get("code") is not None:
             facts[("municipalities", session["code"], session["phone"])] = self._municipalities(
@@ -103,8 +109,8 @@ class Resolver:
         municipality = routing.municipality_info(self.session, payload["municipality_id"])
         for _ in range(REFERENCE_ATTEMPTS):
             try:
-                # The clash may surface at any flush of this attempt (lookups autoflush), not
-                # only at the commit: the whole attempt is one unit.
+                # A clash (key, reference, or a remembered resident row that is gone) is
+                # raised by an insert or by the commit: the whole attempt is one unit.
                 ticket = create_ticket(self.session, source="ussd",
                                        source_key=source_key, **payload)
                 message_id = add_confirmation(self.session, ticket, municipality,
@@ -112,7 +118,7 @@ class Resolver:
                 self.session.commit()
             except IntegrityError:  # a repeated turn or resumed report won, or a reference clashed
                 self.session.rollback()
-                # The remembered resident row may be gone (an import replaced it): look it up.
+                # The resident row remembered on the dial may be gone: look it up this time.
                 payload["resident_id"] = None
                 existing = self.session.scalar(
                     select(Ticket).where(Ticket.source_key == source_key))

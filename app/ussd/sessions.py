@@ -32,13 +32,6 @@ def load_session(client, session_id: str) -> dict | None:
     return value if isinstance(value, dict) else None
 
 
-def save_session(client, session: dict, ttl: int, effects=(), resume_ttl: int = 600) -> None:
-    """Store the session and apply the menu's draft effects in one round trip."""
-    pipe = client.pipeline(transaction=False)
-    add_session_save(pipe, session, ttl, effects, resume_ttl)
-    pipe.execute()
-
-
 def add_session_save(pipe, session: dict, ttl: int, effects=(), resume_ttl: int = 600) -> None:
     """Add the session and the menu's draft effects to a pipeline the caller executes."""
     raw = json.dumps(session, separators=(",", ":"))

@@ -55,23 +55,28 @@ def ussd():
     if event.phone is None:
         log.info("ussd %s: unreadable phone number", event.session_id[:40])
         return at.render_ussd(_apology(None, NO_NUMBER))
+    resolver = Resolver()
+    queued = False
     try:
         session = load_session(redis_store.client, event.session_id)
         if session is None:
             session = new_session(event.session_id, event.phone, event.service_code,
                                   event.network_code)
         locale = session.get("locale")
-        outcome, to_send = run_step(session, event.text)
+        outcome = run_step(session, event.text, resolver)
         if outcome.reply is None:
             raise RuntimeError(f"menu needed more than {MAX_ROUNDS} rounds")
         if not outcome.repeated:
-            # The session, its draft and any committed SMS's send job: one round trip. If it
-            # fails the caller gets the apology and the reaper queues the SMS from its row.
+            # The session, its draft and the send job of any SMS the turn committed: one
+            # round trip (a retried EXEC may queue a job twice: the sender's claim on the
+            # row sends it once).
+            to_send = resolver.to_send
             pipe = redis_store.client.pipeline(transaction=bool(to_send))
             add_session_save(pipe, outcome.session, current_app.config["USSD_SESSION_TTL"],
                              outcome.effects, current_app.config["USSD_RESUME_TTL"])
             dispatch(to_send, queue="high", pipeline=pipe)
             pipe.execute()
+            queued = True
         body = outcome.reply.body
     except (RedisError, SQLAlchemyError) as exc:
         db.session.rollback()
@@ -81,16 +86,19 @@ def ussd():
         db.session.rollback()
         log.exception("ussd %s: failed", event.session_id[:40])
         body = _apology(locale)
+    if resolver.to_send and not queued:
+        # The turn failed after committing an SMS: try to queue it on its own now (Redis
+        # trouble is logged and left to the reaper, which finds the row still queued).
+        dispatch(resolver.to_send, queue="high")
     if log.isEnabledFor(logging.DEBUG):
         log.debug("ussd %s %s %.1f ms", _who(event.phone), event.session_id[:40],
                   (time.perf_counter() - started) * 1000)
     return at.render_ussd(body)
 
 
-def run_step(session: dict, text: str):
-    """Call the pure engine, resolving its needs between calls, until it replies; also
-    return the ids of outbox messages the turn committed (to queue once it is saved)."""
-    resolver = Resolver()
+def run_step(session: dict, text: str, resolver: Resolver):
+    """Call the pure engine, resolving its needs between calls, until it replies. The
+    resolver lists the outbox messages the turn committed (`to_send`)."""
     facts = resolver.prefetch(session)
     outcome = step(session, text, facts)
     for _ in range(MAX_ROUNDS):
@@ -99,7 +107,7 @@ def run_step(session: dict, text: str):
         for need in outcome.needs:
             facts[need.key] = resolver.resolve(need)
         outcome = step(session, text, facts)
-    return outcome, resolver.to_send
+    return outcome
 
 
 def _who(phone: str) -> str:
