@@ -12,7 +12,7 @@ import re
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import bindparam, case, literal, select, update
+from sqlalchemy import case, literal, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -99,25 +99,6 @@ def find_councillor(session, municipality_id: int, phone: str) -> Councillor | N
         .where(Councillor.municipality_id == municipality_id, Councillor.phone == phone,
                Councillor.active.is_(True))
     )
-
-
-_CARD = (
-    select(Councillor.id, Councillor.name, Ward.id, Ward.number, Ward.name)
-    .join(Ward, Ward.id == Councillor.ward_id)
-    .where(Councillor.municipality_id == bindparam("mid"), Councillor.phone == bindparam("phone"),
-           Councillor.active.is_(True))
-)
-"""Built once, like `residents._PROFILE`: it is read on every dial."""
-
-
-def councillor_card(session, municipality_id: int, phone: str) -> dict | None:
-    """The active councillor as the menus see them (id, name, ward), or None; plain columns."""
-    row = session.execute(_CARD, {"mid": municipality_id, "phone": phone}).first()
-    if row is None:
-        return None
-    councillor_id, name, ward_id, number, ward_name = row
-    return {"id": councillor_id, "name": name,
-            "ward": {"id": ward_id, "number": number, "name": ward_name}}
 
 
 def verify_pin(session, councillor: Councillor, pin: str, now: dt.datetime | None = None) -> str:

@@ -40,7 +40,10 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 5}, hide_parameters=True)
+        # A request may hold two connections (its session's and a lookup's): room for
+        # every thread of a web worker.
+        engine = create_engine(url, connect_args={"timeout": 5}, hide_parameters=True,
+                               pool_size=10, max_overflow=20)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # No pre-ping: it costs a round trip per request. A connection broken by a database
@@ -63,6 +66,11 @@ class _BoundDatabase:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
+        # Same pool. On PostgreSQL each statement commits by itself: a lookup is one round
+        # trip, not BEGIN, SELECT, ROLLBACK. SQLite's driver opens no transaction for a
+        # SELECT anyway, and switching its mode per checkout costs more than it saves.
+        self.reader = (self.engine if self.engine.dialect.name == "sqlite"
+                       else self.engine.execution_options(isolation_level="AUTOCOMMIT"))
         self.session = scoped_session(sessionmaker(bind=self.engine, expire_on_commit=False))
 
 
@@ -90,6 +98,13 @@ class Database:
     def engine(self) -> Engine:
         """The current app's engine."""
         return self._bound().engine
+
+    @property
+    def reader(self) -> Engine:
+        """An engine for single-statement lookups on the hot path, outside the session's
+        transaction (autocommit on PostgreSQL); never for writes, which belong in the
+        session's transaction."""
+        return self._bound().reader
 
     @property
     def session(self) -> scoped_session:

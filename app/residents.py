@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from app.models import Resident, Ward
+from app.models import Resident
 
 
 def find_resident(session, municipality_id: int, phone: str) -> Resident | None:
@@ -46,25 +46,3 @@ def save_profile(session, municipality_id: int, phone: str, field: str, value) -
         setattr(resident, column, value)
     session.commit()
 
-
-_PROFILE = (
-    select(Resident.id, Resident.locale, Resident.subscribed, Ward.id, Ward.number, Ward.name)
-    .outerjoin(Ward, Ward.id == Resident.ward_id)
-    .where(Resident.municipality_id == bindparam("mid"), Resident.phone == bindparam("phone"))
-)
-"""Built once: SQLAlchemy then reuses its compiled form without rebuilding the statement."""
-
-
-def resident_profile(session, municipality_id: int, phone: str) -> dict | None:
-    """A resident as the menus see it, or None: plain columns from a prebuilt statement,
-    no ORM objects (it is read on every dial; a third of the cost of building the query)."""
-    row = session.execute(_PROFILE, {"mid": municipality_id, "phone": phone}).first()
-    if row is None:
-        return None
-    resident_id, locale, subscribed, ward_id, number, name = row
-    return {
-        "id": resident_id,
-        "locale": locale,
-        "ward": {"id": ward_id, "number": number, "name": name} if ward_id is not None else None,
-        "subscribed": bool(subscribed),
-    }

@@ -7,9 +7,10 @@ import logging
 from flask import current_app
 
 from app import municipalities as routing
+from app.callers import lookup_caller
 from app.extensions import db, redis_store
 from app.outages import outage_dict, ward_outages
-from app.residents import resident_profile, save_profile
+from app.residents import save_profile
 from app.tickets import (
     REFERENCE_ATTEMPTS,
     add_confirmation,
@@ -35,6 +36,7 @@ class Resolver:
         # never opens a database session.
         self.session = db.session
         self.to_send: list[int] = []
+        self._callers: dict[tuple, tuple] = {}
 
     @property
     def redis(self):
@@ -70,8 +72,16 @@ class Resolver:
         ids = [c["id"] for c in choices]
         return {"choices": choices, "remembered": routing.remembered_choice(self.session, phone, ids)}
 
+    def _caller(self, municipality_id: int, phone: str) -> tuple:
+        """Resident profile and councillor card, read together (the dial asks for both)."""
+        key = (municipality_id, phone)
+        if key not in self._callers:
+            with db.reader.connect() as connection:
+                self._callers[key] = lookup_caller(connection, municipality_id, phone)
+        return self._callers[key]
+
     def _resident(self, municipality_id: int, phone: str):
-        return resident_profile(self.session, municipality_id, phone)
+        return self._caller(municipality_id, phone)[0]
 
     def _draft(self, municipality_id: int, phone: str):
         return load_draft(self.redis, municipality_id, phone)
@@ -131,9 +141,7 @@ class Resolver:
 
     # councillors
     def _councillor(self, municipality_id: int, phone: str):
-        from app.councillors import councillor_card
-
-        return councillor_card(self.session, municipality_id, phone)
+        return self._caller(municipality_id, phone)[1]
 
     def _check_pin(self, councillor_id: int, _sid: str, _turn, payload) -> str:
         from app.councillors import verify_pin
