@@ -1,8 +1,9 @@
 """Who is calling: the resident row and the councillor card of a number, read on every dial.
 
-One statement answers both (the municipality's row joined to either), on a connection of
-its own that commits each statement: on PostgreSQL the dial's lookups are then one round
-trip instead of four (BEGIN, two SELECTs, ROLLBACK).
+One statement answers both (the municipality's row joined to either), on a lookup
+connection outside the session's transaction (`db.reader`): on PostgreSQL that connection
+commits each statement, so the dial's lookups are one round trip instead of four (BEGIN,
+two SELECTs, ROLLBACK); on SQLite it is one statement instead of two.
 """
 
 from __future__ import annotations

@@ -41,9 +41,9 @@ def make_engine(url: str) -> Engine:
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     if url.startswith("sqlite"):
         # A request may hold two connections (its session's and a lookup's): room for
-        # every thread of a web worker.
+        # 25 threads per web process (WEB_THREADS is 8); SQLite connections are cheap.
         engine = create_engine(url, connect_args={"timeout": 5}, hide_parameters=True,
-                               pool_size=10, max_overflow=20)
+                               pool_size=10, max_overflow=40)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # No pre-ping: it costs a round trip per request. A connection broken by a database

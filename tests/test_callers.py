@@ -1,4 +1,5 @@
-"""The dial's one lookup: resident profile and councillor card of a number, on both backends."""
+"""The dial's one lookup: resident profile and councillor card of a number (run on
+PostgreSQL too when WARDLINK_TEST_DATABASE_URL names one, as CI does)."""
 
 from __future__ import annotations
 
@@ -55,3 +56,17 @@ def _ward_id(mid: int, number: int) -> int:
 
     return db.session.scalar(select(Ward.id).where(Ward.municipality_id == mid,
                                                    Ward.number == number))
+
+
+def test_the_lookup_connection_leaves_the_pool_transactional(ctx, demo):
+    """On PostgreSQL the lookup connection autocommits; the connection goes back to the
+    shared pool, and the session's next transaction must still be one transaction."""
+    for _ in range(3):  # the pool hands the same connection around
+        _lookup(_mid("saldanha"))
+        dbapi = db.session.connection().connection.dbapi_connection
+        if db.engine.dialect.name == "postgresql":
+            assert dbapi.autocommit is False
+        else:
+            assert dbapi.isolation_level is not None  # pysqlite's transactional mode
+        db.session.rollback()
+        db.session.remove()

@@ -288,7 +288,8 @@ def test_repeated_turn_has_no_second_effect(app, phone, client):
 def test_ticket_hop_whose_session_save_fails_still_gets_its_sms(app, phone, redis):
     """The confirmation's send job goes with the session save, in one round trip. If that
     fails (Redis takes no writes), the ticket and its SMS row are already committed: the
-    caller gets the apology and the reaper queues the SMS from its row."""
+    caller gets the apology, nothing of the turn is saved, and the reaper queues the SMS
+    from its row."""
     from app.models import Message
     from workers.sender import reap
 
@@ -335,3 +336,24 @@ def test_a_known_callers_dial_asks_its_lookups_in_one_round(app, phone, monkeypa
     monkeypatch.setattr("app.ussd.views.step", counting_step)
     assert "Report a fault" in phone.dial()
     assert asked == [["resident", "councillor", "draft"]]
+
+
+def test_ticket_hop_failing_after_its_commit_queues_the_sms_at_once(app, phone, redis,
+                                                                     monkeypatch):
+    """A turn that fails after committing the ticket but before its round trip (here: the
+    session cannot be stored) still queues the confirmation at once, Redis being fine."""
+    from app.ussd import views
+
+    onboard(phone)
+    for typed in ("1", "1", "1", "Burst pipe at 12 Main Rd"):
+        phone.send(typed)
+
+    def too_large(*_args, **_kwargs):
+        raise ValueError("session too large")
+
+    monkeypatch.setattr(views, "add_session_save", too_large)
+    body = phone.send("1")
+    assert body.startswith("END ") and "Sorry" in body
+    assert redis.llen("rq:queue:high") == 1
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Ticket)) == 1

@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 
 
 class Resolver:
-    """Resolves `Need`s for one request (one DB session, one Redis client).
+    """Resolves `Need`s for one request (its DB session, a lookup connection for the
+    caller's row, the fast Redis client).
 
     Messages it commits to the outbox are listed in `to_send`: the view queues their send
     jobs with the session save, in one Redis round trip."""

@@ -56,7 +56,7 @@ def ussd():
         log.info("ussd %s: unreadable phone number", event.session_id[:40])
         return at.render_ussd(_apology(None, NO_NUMBER))
     resolver = Resolver()
-    queued = False
+    saving = False
     try:
         session = load_session(redis_store.client, event.session_id)
         if session is None:
@@ -75,8 +75,8 @@ def ussd():
             add_session_save(pipe, outcome.session, current_app.config["USSD_SESSION_TTL"],
                              outcome.effects, current_app.config["USSD_RESUME_TTL"])
             dispatch(to_send, queue="high", pipeline=pipe)
+            saving = True
             pipe.execute()
-            queued = True
         body = outcome.reply.body
     except (RedisError, SQLAlchemyError) as exc:
         db.session.rollback()
@@ -86,10 +86,14 @@ def ussd():
         db.session.rollback()
         log.exception("ussd %s: failed", event.session_id[:40])
         body = _apology(locale)
-    if resolver.to_send and not queued:
-        # The turn failed after committing an SMS: try to queue it on its own now (Redis
-        # trouble is logged and left to the reaper, which finds the row still queued).
-        dispatch(resolver.to_send, queue="high")
+    if resolver.to_send and not saving:
+        # The turn failed after committing an SMS and before its round trip: queue the SMS
+        # on its own now. (When that round trip itself failed, Redis is in trouble and the
+        # reaper will find the row still queued.) The caller's answer stands either way.
+        try:
+            dispatch(resolver.to_send, queue="high")
+        except Exception:
+            log.exception("ussd %s: SMS left to the reaper", event.session_id[:40])
     if log.isEnabledFor(logging.DEBUG):
         log.debug("ussd %s %s %.1f ms", _who(event.phone), event.session_id[:40],
                   (time.perf_counter() - started) * 1000)
