@@ -123,26 +123,19 @@ class Ctx:
     # --- facts -----------------------------------------------------------------
     def need(self, kind: str, *args, payload: Mapping[str, Any] | None = None) -> Any:
         """The answer to a need, or raise Pending after recording it."""
-        wanted = Need(kind, tuple(args), payload)
-        if wanted.key in self.facts:
-            return self.facts[wanted.key]
-        self.needs.append(wanted)
-        raise Pending(wanted)
+        return self._ask([Need(kind, tuple(args), payload)])[0]
 
     def need_all(self, *wanted: tuple) -> list:
         """Answers to several independent needs, each given as `(kind, *args)`; the missing
         ones are asked for together, so the view resolves them in one round."""
-        answers, missing = [], []
-        for kind, *args in wanted:
-            need = Need(kind, tuple(args))
-            if need.key in self.facts:
-                answers.append(self.facts[need.key])
-            else:
-                missing.append(need)
+        return self._ask([Need(kind, tuple(args)) for kind, *args in wanted])
+
+    def _ask(self, wanted: list[Need]) -> list:
+        missing = [need for need in wanted if need.key not in self.facts]
         if missing:
             self.needs.extend(missing)
             raise Pending(missing)
-        return answers
+        return [self.facts[need.key] for need in wanted]
 
     # --- session helpers ----------------------------------------------------------
     @property

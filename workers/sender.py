@@ -233,36 +233,34 @@ def _failed_attempt(row: Claimed, reason: str, retryable: bool, now: dt.datetime
 
 def _postpone(session, message_ids: list[int], queue: str) -> None:
     """Rows not tried because the provider is down: due again after the first backoff."""
-    from redis.exceptions import RedisError
-
-    from workers.queues import get_queue
-
     delay = backoff(1)
     session.execute(update(Message).where(Message.id.in_(message_ids), _queued())
                     .values(next_attempt_at=utcnow() + dt.timedelta(seconds=delay)))
     session.commit()
-    try:
-        get_queue(queue).enqueue_in(dt.timedelta(seconds=delay), "workers.sender.send_messages",
-                                    message_ids, job_timeout=300, result_ttl=0)
-    except RedisError:
-        log.warning("%d postponed messages not scheduled (Redis unavailable); the reaper will",
-                    len(message_ids))
+    _send_later({(queue, delay): message_ids}, "postponed messages")
 
 
 def _schedule_retry(rows: list[Claimed]) -> None:
+    by_delay: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for row in rows:
+        by_delay[(row.queue, backoff(row.attempts))].append(row.id)
+    _send_later(by_delay, "retries")
+
+
+def _send_later(jobs: dict[tuple[str, int], list[int]], what: str) -> None:
+    """Schedule send jobs, ids per (queue, delay in seconds), in RQ's scheduler; Redis
+    trouble is logged and left to the reaper (the rows stay queued in SQL)."""
     from redis.exceptions import RedisError
 
     from workers.queues import get_queue
 
-    by_delay: dict[tuple[str, int], list[int]] = defaultdict(list)
-    for row in rows:
-        by_delay[(row.queue, backoff(row.attempts))].append(row.id)
     try:
-        for (queue, delay), ids in by_delay.items():
+        for (queue, delay), ids in jobs.items():
             get_queue(queue).enqueue_in(dt.timedelta(seconds=delay), "workers.sender.send_messages",
                                         ids, job_timeout=300, result_ttl=0)
     except RedisError:
-        log.warning("%d retries not scheduled (Redis unavailable); the reaper will", len(rows))
+        count = sum(len(ids) for ids in jobs.values())
+        log.warning("%d %s not scheduled (Redis unavailable); the reaper will", count, what)
 
 
 def reap(stale_after: int = 120, unknown_after: int = 900) -> dict:

@@ -34,9 +34,9 @@ TOO_LONG = N_("The message is too long: at most {max} characters.")
 QUEUED = N_("Your broadcast to ward {ward} is on its way to {count} residents.")
 BAD_CODE = N_("That code is not valid or has expired. Send BROADCAST again.")
 TEMPLATES = (USAGE, CONFIRM, OTHER_WARD, LIMIT, TOO_LONG, QUEUED, BAD_CODE)
+"""Councillor SMS templates (tests check them in every language)."""
 WRONG_CODES = 3
 """Wrong confirmation codes that cancel a pending broadcast."""
-"""Councillor SMS templates (tests check them in every language)."""
 
 
 def _councillor(ctx: SmsContext):

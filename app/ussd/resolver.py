@@ -5,10 +5,13 @@ from __future__ import annotations
 import logging
 
 from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app import municipalities as routing
 from app.callers import lookup_caller
 from app.extensions import db, redis_store
+from app.models import Broadcast, Councillor, Ticket
 from app.outages import outage_dict, ward_outages
 from app.residents import save_profile
 from app.tickets import (
@@ -111,11 +114,6 @@ class Resolver:
         return True
 
     def _create_ticket(self, source_key: str, payload) -> dict:
-        from sqlalchemy import select
-        from sqlalchemy.exc import IntegrityError
-
-        from app.models import Ticket
-
         payload = dict(payload)
         municipality = routing.municipality_info(self.session, payload["municipality_id"])
         for _ in range(REFERENCE_ATTEMPTS):
@@ -146,7 +144,6 @@ class Resolver:
 
     def _check_pin(self, councillor_id: int, _sid: str, _turn, payload) -> str:
         from app.councillors import verify_pin
-        from app.models import Councillor
 
         councillor = self.session.get(Councillor, councillor_id)
         if councillor is None or not councillor.active:
@@ -159,10 +156,7 @@ class Resolver:
         return reach(self.session, municipality_id, [ward_id])
 
     def _create_broadcast(self, source_key: str, payload) -> dict:
-        from sqlalchemy import select
-
         from app.broadcasts import broadcasts_today, create_broadcast, reach, start
-        from app.models import Broadcast, Councillor
 
         councillor = self.session.get(Councillor, payload["councillor_id"])
         if councillor is None or not councillor.active:
