@@ -174,3 +174,29 @@ def test_a_stale_resident_hint_still_creates_the_ticket(app, demo):
         # (SQLite may hand the new row the old id again: what matters is that it exists.)
         assert resident is not None and resident.phone == "+27821234567"
         assert resident.locale == "af"
+
+
+def test_postponed_broadcast_rows_stay_on_the_bulk_queue(gateway, provider, demo):
+    """A provider that stops answering mid-job: the rows of the first request become unknown
+    (none is retried), the rest are postponed, and on their own queue, not `high`."""
+    from app.broadcasts import create_broadcast
+    from tests.test_broadcasts import add_residents, municipality, ward_id
+    from workers.broadcasts import fan_out
+    from workers.sender import send_messages
+
+    provider.configure(hang_seconds=3)
+    with gateway.app_context():
+        gateway.config["SMS_BATCH_SIZE"] = 2
+        m = municipality()
+        add_residents(m, 3, 4)
+        b = create_broadcast(db.session(), municipality_id=m.id, ward_ids=[ward_id(m, 3)],
+                             texts={"*": "Notice."}, author="t", urgent=True)
+        db.session.commit()
+        fan_out(b.id)
+        ids = list(db.session.scalars(select(Message.id).where(Message.broadcast_id == b.id)))
+        counts = send_messages(ids)
+        client = redis_store.worker_client
+        scheduled = {q: client.zcard(f"rq:scheduled:{q}") for q in ("high", "bulk")}
+    provider.configure(hang_seconds=0)
+    assert counts["unknown"] == 2 and counts["postponed"] == len(ids) - 2
+    assert scheduled == {"high": 0, "bulk": 1}

@@ -114,11 +114,14 @@ def send_messages(message_ids: list[int]) -> dict:
     batch = int(current_app.config["SMS_BATCH_SIZE"])
     default_sender = current_app.config.get("AT_SENDER_ID")
     groups: dict[tuple, list[int]] = defaultdict(list)
+    queues: dict[int, str] = {}
     broadcasts: set[int] = set()
-    for message_id, text, sender_id, broadcast_id in session.execute(
-            select(Message.id, Message.text, Message.sender_id, Message.broadcast_id)
+    for message_id, text, sender_id, broadcast_id, queue in session.execute(
+            select(Message.id, Message.text, Message.sender_id, Message.broadcast_id,
+                   Message.queue)
             .where(Message.id.in_(message_ids), _queued()).order_by(Message.id)):
         groups[(text, sender_id or default_sender)].append(message_id)
+        queues[message_id] = queue
         if broadcast_id:
             broadcasts.add(broadcast_id)
     session.commit()  # end the read transaction before the first claim
@@ -144,7 +147,7 @@ def send_messages(message_ids: list[int]) -> dict:
     if retry:
         _schedule_retry(retry)
     if postponed:
-        _postpone(session, postponed, retry[0].queue if retry else "high")
+        _postpone(session, postponed, queues)
         counts["postponed"] = len(postponed)
     from workers.broadcasts import finish_if_done
 
@@ -231,13 +234,17 @@ def _failed_attempt(row: Claimed, reason: str, retryable: bool, now: dt.datetime
     return _values(status="failed", failure_reason=reason[:80])
 
 
-def _postpone(session, message_ids: list[int], queue: str) -> None:
-    """Rows not tried because the provider is down: due again after the first backoff."""
+def _postpone(session, message_ids: list[int], queues: dict[int, str]) -> None:
+    """Rows not tried because the provider is down: due again after the first backoff, each
+    on its own queue (a broadcast's rows must not come back on `high`)."""
     delay = backoff(1)
     session.execute(update(Message).where(Message.id.in_(message_ids), _queued())
                     .values(next_attempt_at=utcnow() + dt.timedelta(seconds=delay)))
     session.commit()
-    _send_later({(queue, delay): message_ids}, "postponed messages")
+    jobs: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for message_id in message_ids:
+        jobs[(queues[message_id], delay)].append(message_id)
+    _send_later(jobs, "postponed messages")
 
 
 def _schedule_retry(rows: list[Claimed]) -> None:
