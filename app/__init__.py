@@ -10,6 +10,7 @@ from flask.sessions import SessionInterface
 from werkzeug.exceptions import HTTPException
 
 from app.config import check_production, load_config
+from app.language.i18n import check_catalogues
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -19,6 +20,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                 instance_relative_config=True)
     app.config.update(load_config(config))
     check_production(app.config)
+    check_catalogues()
     if not app.config.get("SECRET_KEY"):
         # Development only (production refuses to start without one).
         app.config["SECRET_KEY"] = "dev-only-not-secret"  # noqa: S105
@@ -34,7 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     redis_store.init_app(app)
 
-    from app import health
+    from app.core import health
     from app.sms import views as sms_views
     from app.ussd import views as ussd_views
 

@@ -1,7 +1,7 @@
 """Extensions live here unbound and are attached to an app in `create_app`."""
 
-from app.db import Database
-from app.redis_store import RedisStore
+from app.core.db import Database
+from app.core.redis_store import RedisStore
 
 db = Database()
 """SQL storage: everything durable."""

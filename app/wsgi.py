@@ -1,10 +1,10 @@
-"""WSGI entry point for gunicorn: `gunicorn -c app/gunicorn_conf.py app.wsgi:app`."""
+"""WSGI entry point for gunicorn: `gunicorn -c python:app.gunicorn_conf app.wsgi:app`."""
 
 import sys
 
 from app import create_app
 from app.config import ConfigError
-from app.logs import configure_logging
+from app.core.logs import configure_logging
 
 configure_logging()
 try:

@@ -105,7 +105,7 @@ def run(app, size: int, workers: int, env: dict, provider_pid: int) -> dict:
     """One broadcast of `size` recipients, timed."""
     from sqlalchemy import func, select
 
-    from app.broadcasts import create_broadcast, start
+    from app.broadcasts.service import create_broadcast, start
     from app.extensions import db
     from app.models import Message
 
@@ -160,9 +160,10 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500, help="recipients per provider request")
     args = parser.parse_args()
 
-    from app import create_app, migrate
-    from app.demo import load_demo
+    from app import create_app
+    from app.core import migrate
     from app.extensions import db
+    from app.places.demo import load_demo
 
     workdir = Path(tempfile.mkdtemp(prefix="wardlink-broadcast-bench-"))
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{workdir}/bench.sqlite3"

@@ -20,7 +20,7 @@ def redis_url(workdir: Path) -> str:
         socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
         return "redis://127.0.0.1:6379/14"
     except OSError:
-        from app.redis_store import start_embedded
+        from app.core.redis_store import start_embedded
 
         return start_embedded(str(workdir / "redis"))
 

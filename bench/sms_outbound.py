@@ -30,9 +30,9 @@ def run(app, messages: int, workers: int, per_job: int, env: dict) -> dict:
     from sqlalchemy import delete, func, insert, select
 
     from app.extensions import db, redis_store
-    from app.gsm import count_segments
+    from app.language.gsm import count_segments
     from app.models import Message
-    from app.outbox import dispatch
+    from app.outbox.messages import dispatch
 
     text = "Water will be off in ward 3 on Tuesday from 08:00 to 14:00 for pipe repairs."
     count = count_segments(text)
@@ -71,7 +71,8 @@ def main() -> None:
     parser.add_argument("--per-job", type=int, default=100)
     args = parser.parse_args()
 
-    from app import create_app, migrate
+    from app import create_app
+    from app.core import migrate
     from app.extensions import db
 
     workdir = Path(tempfile.mkdtemp(prefix="wardlink-sms-bench-"))

@@ -35,10 +35,11 @@ JOURNEY = ["", "1", "1", "1", "Burst pipe near the school", "1"]
 
 def prepare(database_url: str, redis: str, sessions: int) -> None:
     """Migrate, load the demo and register one onboarded caller per virtual session."""
-    from app import create_app, migrate
-    from app.demo import load_demo
+    from app import create_app
+    from app.core import migrate
     from app.extensions import db, redis_store
-    from app.residents import save_profile
+    from app.places.demo import load_demo
+    from app.places.residents import save_profile
 
     app = create_app({"DATABASE_URL": database_url, "REDIS_URL": redis})
     with app.app_context():

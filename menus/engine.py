@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.gsm import gsm_length, to_gsm
-from app.i18n import N_, gettext
+from app.language.gsm import gsm_length, to_gsm
+from app.language.i18n import N_, gettext
 
 SCREEN_LIMIT = 160
 """Whole USSD body, `CON `/`END ` prefix included, in GSM-7 septets."""

@@ -22,9 +22,9 @@ Facts the view resolves for these screens (see `app/ussd/resolver.py`):
 
 from __future__ import annotations
 
-from app.i18n import N_, language_name
-from app.labels import category_label, status_label
-from app.references import clean_reference, is_valid_reference
+from app.language.i18n import N_, language_name
+from app.language.labels import category_label, status_label
+from app.tickets.references import clean_reference, is_valid_reference
 from menus.engine import Ctx, Item, Option, Screen
 
 LOCATION_MAX = 100
@@ -276,7 +276,7 @@ def pick_report_ward(ctx: Ctx, choice: str) -> None:
 
 def enter_location(ctx: Ctx, typed: str) -> None:
     """Free text: a street, a landmark. `*` and emoji are allowed and cleaned, not fatal."""
-    from app.gsm import to_gsm
+    from app.language.gsm import to_gsm
 
     text = " ".join(to_gsm(typed).replace("?", " ").split())
     if len(text) < LOCATION_MIN:
@@ -500,7 +500,7 @@ def enter_pin(ctx: Ctx, typed: str) -> None:
 
 def enter_broadcast(ctx: Ctx, typed: str) -> None:
     """The message: reach and cost are shown before anything is sent."""
-    from app.gsm import count_segments, to_gsm
+    from app.language.gsm import count_segments, to_gsm
 
     s = ctx.session
     if not s.get("pin_ok"):

@@ -24,7 +24,7 @@ def run_online() -> None:
     """Run against the connection wardlink hands over (or one made from the URL)."""
     connection = config.attributes.get("connection")
     if connection is None:
-        from app.db import make_engine
+        from app.core.db import make_engine
 
         engine = make_engine(config.get_main_option("sqlalchemy.url"))
         with engine.connect() as connection:

@@ -14,19 +14,20 @@ import re
 import pytest
 from sqlalchemy import text
 
-from app import create_app, migrate
-from app import municipalities as routing
-from app.demo import load_demo
+from app import create_app
+from app.channels.africastalking.fake import FakeProvider, run_in_thread
+from app.core import migrate
 from app.extensions import db, redis_store
 from app.models import Base
-from app.providers.fake_africastalking import FakeProvider, run_in_thread
-from app.simulator import Phone
+from app.places import municipalities as routing
+from app.places.demo import load_demo
+from app.ussd.simulator import Phone
 
 TOKEN = "test-webhook-token-0123456789abcdef"
 
 
 def _reset_postgres(url: str) -> None:
-    from app.db import make_engine
+    from app.core.db import make_engine
 
     engine = make_engine(url)
     with engine.begin() as conn:
@@ -47,7 +48,7 @@ def settings(tmp_path_factory):
     redis_url = os.environ.get("WARDLINK_TEST_REDIS_URL")
     embedded = not redis_url
     if embedded:
-        from app.redis_store import start_embedded
+        from app.core.redis_store import start_embedded
 
         redis_url = start_embedded(str(base / "redis"))
     yield {"DATABASE_URL": db_url, "REDIS_URL": redis_url, "INSTANCE": str(base)}

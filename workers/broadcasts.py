@@ -14,9 +14,10 @@ import logging
 from sqlalchemy import case, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.broadcasts import FANOUT_CHUNK, SEND_BATCH, audience, summarise
+from app.broadcasts.quiet_hours import next_allowed
+from app.broadcasts.service import FANOUT_CHUNK, SEND_BATCH, audience, summarise
 from app.extensions import db
-from app.gsm import count_segments
+from app.language.gsm import count_segments
 from app.models import (
     Broadcast,
     BroadcastWard,
@@ -26,7 +27,6 @@ from app.models import (
     message_active,
     utcnow,
 )
-from app.quiet_hours import next_allowed
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +147,7 @@ def _queue_rows(session, broadcast: Broadcast, low: int, high: int) -> None:
 
 
 def _dispatch(broadcast: Broadcast, ids: list[int]) -> None:
-    from app.outbox import dispatch
+    from app.outbox.messages import dispatch
 
     dispatch(ids, queue="bulk", batch=SEND_BATCH, at_front=broadcast.urgent)
 
@@ -182,7 +182,7 @@ def reap_broadcasts(stuck_after: int = 300) -> dict:
         else:  # fanning out: alive while its heartbeat is recent
             due_at = broadcast.heartbeat_at or broadcast.started_at or broadcast.created_at
         if _aware(due_at) <= stale:  # its job was lost (or is very late): run it again
-            from app.broadcasts import start
+            from app.broadcasts.service import start
 
             start(broadcast.id, broadcast.urgent)
             resumed += 1

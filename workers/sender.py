@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import func, or_, select, update
 
+from app.channels import sms_provider
+from app.channels.africastalking.wire import ProviderError
 from app.extensions import db
 from app.models import Broadcast, Message, utcnow
-from app.optouts import opt_out, suppressed
-from app.providers import sms_provider
-from app.providers.africastalking import ProviderError
+from app.outbox.optouts import opt_out, suppressed
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +160,7 @@ def _send_chunk(session, provider, text: str, sender_id: str | None, chunk: list
     """One provider request for the chunk, then one bulk UPDATE with every row's result.
     Returns False when the provider failed the whole request transiently (it is down)."""
     from app.extensions import redis_store
-    from app.rate_limit import acquire
+    from app.outbox.rate_limit import acquire
 
     by_number: dict[str, list[Claimed]] = defaultdict(list)
     for row in chunk:
@@ -279,7 +279,7 @@ def reap(stale_after: int = 120, unknown_after: int = 900) -> dict:
     """
     from redis.exceptions import RedisError
 
-    from app.outbox import dispatch
+    from app.outbox.messages import dispatch
     from workers.queues import ORDER, get_queue
 
     session = db.session()

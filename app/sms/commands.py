@@ -7,15 +7,15 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from app.i18n import N_, gettext, language_name
-from app.labels import category_label, status_label
+from app.language.i18n import N_, gettext, language_name
+from app.language.labels import category_label, status_label
 from app.models import Category, Resident
-from app.municipalities import find_ward
-from app.optouts import opt_in, opt_out
-from app.references import clean_reference, is_valid_reference
-from app.residents import get_or_create_resident
+from app.outbox.optouts import opt_in, opt_out
+from app.places.municipalities import find_ward
+from app.places.residents import get_or_create_resident
 from app.sms.keywords import fault_category, language_code
-from app.tickets import create_ticket, find_ticket, ticket_dict
+from app.tickets.references import clean_reference, is_valid_reference
+from app.tickets.service import create_ticket, find_ticket, ticket_dict
 
 HELP = N_("{name} SMS: STATUS <ref>, REPORT <fault> <place>, JOIN <ward>, LEAVE, LANG <language>, "
           "STOP, START.")

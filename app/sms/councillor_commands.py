@@ -9,7 +9,8 @@ import secrets
 from flask import current_app
 from sqlalchemy import select
 
-from app.broadcasts import (
+from app.broadcasts.councillors import find_councillor
+from app.broadcasts.service import (
     CONFIRM_MINUTES,
     TEXT_MAX,
     BroadcastError,
@@ -20,8 +21,7 @@ from app.broadcasts import (
     segments,
     start,
 )
-from app.councillors import find_councillor
-from app.i18n import N_
+from app.language.i18n import N_
 from app.models import Broadcast, Ward, utcnow
 from app.sms.commands import COMMANDS, EXTRA_WORDS, ROLE_CHECKS, Command, SmsContext
 

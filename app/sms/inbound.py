@@ -15,13 +15,13 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app import municipalities as routing
+from app.channels.africastalking.wire import InboundSms
 from app.extensions import db, redis_store
 from app.models import InboundMessage
-from app.optouts import opt_out
-from app.outbox import add_message
-from app.providers.africastalking import InboundSms
-from app.residents import find_resident
+from app.outbox.messages import add_message
+from app.outbox.optouts import opt_out
+from app.places import municipalities as routing
+from app.places.residents import find_resident
 from app.sms import councillor_commands  # noqa: F401  (registers BROADCAST and YES)
 from app.sms.commands import COMMANDS, EXTRA_WORDS, ROLE_CHECKS, SmsContext
 from app.sms.keywords import parse

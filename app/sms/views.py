@@ -14,12 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from app.channels.africastalking import wire as at
+from app.core.security import require_token
 from app.extensions import db
 from app.models import DeliveryReport, Message, utcnow
-from app.optouts import opt_out
-from app.outbox import dispatch
-from app.providers import africastalking as at
-from app.security import require_token
+from app.outbox.messages import dispatch
+from app.outbox.optouts import opt_out
 from app.sms.inbound import process_inbound, store_failed
 
 log = logging.getLogger(__name__)

@@ -8,13 +8,12 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app import municipalities as routing
-from app.callers import lookup_caller
+from app.broadcasts.outages import outage_dict, ward_outages
 from app.extensions import db, redis_store
 from app.models import Broadcast, Councillor, Ticket
-from app.outages import outage_dict, ward_outages
-from app.residents import save_profile
-from app.tickets import (
+from app.places import municipalities as routing
+from app.places.residents import save_profile
+from app.tickets.service import (
     REFERENCE_ATTEMPTS,
     add_confirmation,
     create_ticket,
@@ -22,6 +21,7 @@ from app.tickets import (
     recent_tickets,
     ticket_dict,
 )
+from app.ussd.callers import lookup_caller
 from app.ussd.sessions import load_draft
 from menus.engine import Need
 
@@ -143,7 +143,7 @@ class Resolver:
         return self._caller(municipality_id, phone)[1]
 
     def _check_pin(self, councillor_id: int, _sid: str, _turn, payload) -> str:
-        from app.councillors import verify_pin
+        from app.broadcasts.councillors import verify_pin
 
         councillor = self.session.get(Councillor, councillor_id)
         if councillor is None or not councillor.active:
@@ -151,12 +151,12 @@ class Resolver:
         return verify_pin(self.session, councillor, payload["pin"])
 
     def _reach(self, municipality_id: int, ward_id: int) -> int:
-        from app.broadcasts import reach
+        from app.broadcasts.service import reach
 
         return reach(self.session, municipality_id, [ward_id])
 
     def _create_broadcast(self, source_key: str, payload) -> dict:
-        from app.broadcasts import broadcasts_today, create_broadcast, reach, start
+        from app.broadcasts.service import broadcasts_today, create_broadcast, reach, start
 
         councillor = self.session.get(Councillor, payload["councillor_id"])
         if councillor is None or not councillor.active:

@@ -14,13 +14,13 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from app.channels.africastalking import wire as at
+from app.core.phones import mask_phone, phone_ref
+from app.core.security import require_token
 from app.extensions import db, redis_store
-from app.i18n import N_, gettext
+from app.language.i18n import N_, gettext
 from app.models import UssdSessionEnd
-from app.outbox import dispatch
-from app.phones import mask_phone, phone_ref
-from app.providers import africastalking as at
-from app.security import require_token
+from app.outbox.messages import dispatch
 from app.ussd.resolver import Resolver
 from app.ussd.sessions import add_session_save, load_session
 from menus.engine import Reply, new_session, step

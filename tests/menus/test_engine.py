@@ -86,7 +86,7 @@ def test_transitions(screen, typed, facts, next_screen, shown):
 
 
 def test_ticket_lookup_is_a_need_then_a_screen():
-    from app.references import damm_digit
+    from app.tickets.references import damm_digit
 
     ref = "5359052" + str(damm_digit("5359052"))
     out = step(at("ticket_entry"), ref, KNOWN)

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import InboundMessage, Message, OptOut, Resident, Suppression, Ticket
-from app.references import damm_digit
+from app.tickets.references import damm_digit
 from tests.conftest import TOKEN
 from tests.sms.helpers import reply_to, sms
 
@@ -183,7 +183,7 @@ def test_reply_is_queued_on_high(app, demo, redis):
 
 
 def test_ussd_ticket_confirmation_is_a_real_sms(app, phone):
-    from tests.test_ussd_journeys import onboard
+    from tests.ussd.test_journeys import onboard
 
     onboard(phone)
     for key in ("1", "1", "1", "Leak by the shop"):

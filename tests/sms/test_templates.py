@@ -7,8 +7,8 @@ import re
 import pytest
 
 from app.config import SUPPORTED_LOCALES
-from app.gsm import count_segments, to_gsm
-from app.i18n import gettext
+from app.language.gsm import count_segments, to_gsm
+from app.language.i18n import gettext
 from app.sms.commands import HELP, TEMPLATES
 
 VALUES = {"name": "Sekondi-Takoradi Metro", "reference": "48210937", "category": "Streetlights",

@@ -1,0 +1,179 @@
+"""CSV imports of municipalities, wards and categories: good rows kept, bad rows reported by line."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+
+from app.config import SUPPORTED_LOCALES
+from app.models import Category, Municipality, ServiceCode, Ward
+from app.places import municipalities as routing
+
+REGIONS = ("ZA", "GH", "KE", "NG", "UG", "TZ", "RW", "MW", "ZM", "ZW", "BW", "NA", "LS", "SZ")
+"""Regions whose numbers we parse (where Africa's Talking operates)."""
+
+
+class RowError(ValueError):
+    """A CSV row that cannot be imported; the message says why."""
+
+
+@dataclass
+class ImportReport:
+    """What an import did."""
+
+    created: int = 0
+    updated: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    """(line number, reason) for every rejected row."""
+
+    def summary(self) -> str:
+        """One line for the terminal."""
+        return f"{self.created} created, {self.updated} updated, {len(self.errors)} rejected"
+
+
+def _rows(handle: Iterable[str], required: tuple[str, ...]):
+    reader = csv.DictReader(handle)
+    missing = [c for c in required if c not in (reader.fieldnames or [])]
+    if missing:
+        raise RowError("missing columns: " + ", ".join(missing))
+    for row in reader:
+        yield reader.line_num, {k.strip(): (v or "").strip() for k, v in row.items() if k}
+
+
+def _codes(text: str) -> list[str]:
+    return [c for c in text.replace(";", " ").replace(",", " ").split() if c]
+
+
+def _run(session, handle, required, apply_row) -> ImportReport:
+    report = ImportReport()
+    for line, row in _rows(handle, required):
+        try:
+            with session.begin_nested():
+                created = apply_row(row)
+        except RowError as exc:
+            report.errors.append((line, str(exc)))
+            continue
+        if created:
+            report.created += 1
+        else:
+            report.updated += 1
+    session.commit()
+    routing.cache.clear()
+    return report
+
+
+def import_municipalities(session, handle) -> ImportReport:
+    """Columns: code,name,region,timezone,locales,sms_sender_id,ussd_codes,sms_codes."""
+
+    def apply_row(row: dict) -> bool:
+        code = row["code"].lower()
+        if not code or len(code) > 32:
+            raise RowError("code is empty or too long")
+        if not row["name"]:
+            raise RowError("name is empty")
+        region = row["region"].upper()
+        if region not in REGIONS:
+            raise RowError(f"unknown region {row['region']!r}")
+        try:
+            ZoneInfo(row["timezone"])
+        except (ZoneInfoNotFoundError, ValueError):
+            raise RowError(f"unknown time zone {row['timezone']!r}") from None
+        locales = [c.strip() for c in row["locales"].replace(";", ",").split(",") if c.strip()]
+        bad = [c for c in locales if c not in SUPPORTED_LOCALES]
+        if not locales or bad:
+            raise RowError(f"locales must be among {', '.join(SUPPORTED_LOCALES)}")
+        sender = row.get("sms_sender_id") or None
+        if sender and len(sender) > 11 and not sender.isdigit():
+            raise RowError("an alphanumeric sender id has at most 11 characters")
+        m = session.scalar(select(Municipality).where(Municipality.code == code))
+        created = m is None
+        if created:
+            m = Municipality(code=code)
+            session.add(m)
+        m.name, m.region, m.timezone = row["name"], region, row["timezone"]
+        m.locales, m.sms_sender_id = ",".join(locales), sender
+        session.flush()
+        for channel, column in (("ussd", "ussd_codes"), ("sms", "sms_codes")):
+            wanted = set(_codes(row.get(column, "")))
+            have = {
+                sc.code: sc
+                for sc in session.scalars(
+                    select(ServiceCode).where(
+                        ServiceCode.municipality_id == m.id, ServiceCode.channel == channel
+                    )
+                )
+            }
+            for gone in set(have) - wanted:
+                session.delete(have[gone])
+            for new in wanted - set(have):
+                session.add(ServiceCode(channel=channel, code=new, municipality_id=m.id))
+        return created
+
+    return _run(session, handle, ("code", "name", "region", "timezone", "locales"), apply_row)
+
+
+def _municipality(session, code: str) -> Municipality:
+    m = session.scalar(select(Municipality).where(Municipality.code == code.lower()))
+    if m is None:
+        raise RowError(f"unknown municipality {code!r}")
+    return m
+
+
+def import_wards(session, handle) -> ImportReport:
+    """Columns: municipality,number,name."""
+
+    def apply_row(row: dict) -> bool:
+        m = _municipality(session, row["municipality"])
+        if not row["number"].isdigit() or not 0 < int(row["number"]) < 10000:
+            raise RowError(f"ward number {row['number']!r} is not a number from 1 to 9999")
+        if not row["name"] or len(row["name"]) > 120:
+            raise RowError("name is empty or longer than 120 characters")
+        number = int(row["number"])
+        ward = session.scalar(
+            select(Ward).where(Ward.municipality_id == m.id, Ward.number == number)
+        )
+        created = ward is None
+        if created:
+            ward = Ward(municipality_id=m.id, number=number)
+            session.add(ward)
+        ward.name = row["name"]
+        return created
+
+    return _run(session, handle, ("municipality", "number", "name"), apply_row)
+
+
+def import_categories(session, handle) -> ImportReport:
+    """Columns: municipality,code,position[,active][,label_en,label_af,...]."""
+
+    def apply_row(row: dict) -> bool:
+        m = _municipality(session, row["municipality"])
+        code = row["code"].lower()
+        if not code or len(code) > 32 or not code.replace("_", "").isalnum():
+            raise RowError(f"category code {row['code']!r} must be a short word")
+        position = row.get("position") or "0"
+        if not position.lstrip("-").isdigit():
+            raise RowError("position must be a whole number")
+        labels = {
+            key[len("label_"):]: value
+            for key, value in row.items()
+            if key.startswith("label_") and value
+        }
+        if any(len(v) > 40 for v in labels.values()):
+            raise RowError("a label is longer than 40 characters")
+        category = session.scalar(
+            select(Category).where(Category.municipality_id == m.id, Category.code == code)
+        )
+        created = category is None
+        if created:
+            category = Category(municipality_id=m.id, code=code)
+            session.add(category)
+        category.position = int(position)
+        category.active = (row.get("active") or "yes").lower() not in ("no", "false", "0")
+        category.labels = labels
+        return created
+
+    return _run(session, handle, ("municipality", "code"), apply_row)
