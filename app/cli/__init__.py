@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import os
-import secrets
-import signal
-import subprocess
 import sys
-import time
-from pathlib import Path
 
 import click
-from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup
 
+from app.broadcasts.councillors import councillors_group
+from app.channels.africastalking.fake import command as fake_provider
+from app.cli.database import db_group
+from app.cli.places import categories_group, demo, municipalities_group, wards_group
+from app.cli.processes import reap_command, serve, simulate, worker
+from app.cli.staff import broadcasts_group, outages_group
 from app.core.logs import configure_logging
+from app.places.resident_import import residents_group
 
 
 def _create_app():
@@ -45,222 +46,6 @@ def init_app(app) -> None:
     for command in COMMANDS:
         app.cli.add_command(command)
 
-
-# --- database ---------------------------------------------------------------------------------
-
-
-@click.group("db")
-def db_group():
-    """Schema migrations (Alembic)."""
-
-
-@db_group.command("upgrade")
-@click.argument("revision", default="head")
-@with_appcontext
-def db_upgrade(revision):
-    """Apply migrations up to REVISION (default: head)."""
-    from app.core import migrate
-    from app.extensions import db
-
-    migrate.upgrade(db, revision)
-    click.echo(f"database at {revision}")
-
-
-@db_group.command("downgrade")
-@click.argument("revision")
-@with_appcontext
-def db_downgrade(revision):
-    """Revert migrations down to REVISION."""
-    from app.core import migrate
-    from app.extensions import db
-
-    migrate.downgrade(db, revision)
-    click.echo(f"database at {revision}")
-
-
-# --- imports ---------------------------------------------------------------------------------
-
-
-def _import_command(group, importer_name: str, what: str):
-    @group.command("import")
-    @click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
-    @with_appcontext
-    def run_import(csv_file):
-        from app.extensions import db
-        from app.places import importers
-
-        try:
-            report = getattr(importers, importer_name)(db.session(), csv_file)
-        except importers.RowError as exc:
-            raise click.ClickException(str(exc)) from None
-        for line, reason in report.errors:
-            click.echo(f"line {line}: {reason}", err=True)
-        click.echo(f"{what}: {report.summary()}")
-
-    run_import.__doc__ = f"Import {what} from a CSV file (bad rows reported by line, good rows kept)."
-    return run_import
-
-
-@click.group("municipalities")
-def municipalities_group():
-    """Municipalities served by this deployment."""
-
-
-@click.group("wards")
-def wards_group():
-    """Wards of each municipality."""
-
-
-@click.group("categories")
-def categories_group():
-    """Fault categories of each municipality."""
-
-
-_import_command(municipalities_group, "import_municipalities", "municipalities")
-_import_command(wards_group, "import_wards", "wards")
-_import_command(categories_group, "import_categories", "categories")
-
-
-@click.command("demo")
-@with_appcontext
-def demo():
-    """Load the demo municipalities, wards, categories and an outage (once)."""
-    from app.extensions import db
-    from app.places.demo import load_demo
-
-    click.echo("demo data loaded" if load_demo(db.session()) else "data already present")
-
-
-# --- processes ----------------------------------------------------------------------------------
-
-
-@click.command("worker")
-@click.option("--queues", default="high,bulk", show_default=True, help="Queues, in priority order.")
-@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
-@with_appcontext
-def worker(queues, burst):
-    """Run an RQ worker inside the app context (jobs need the database)."""
-    import threading
-
-    from app.extensions import redis_store
-    from workers.queues import WardlinkWorker, get_queue
-    from workers.reaper import start_reaper_thread
-
-    names = [q.strip() for q in queues.split(",") if q.strip()]
-    conn = redis_store.worker_client
-    stop = threading.Event()
-    if not burst:
-        start_reaper_thread(current_app._get_current_object(), stop)
-    try:
-        WardlinkWorker([get_queue(n, conn) for n in names], connection=conn).work(
-            burst=burst, with_scheduler=True, logging_level=current_app.config["LOG_LEVEL"]
-        )
-    finally:
-        stop.set()
-
-
-@click.command("reap")
-@with_appcontext
-def reap_command():
-    """Re-queue outbox rows the queues lost and settle rows of dead workers (once)."""
-    from workers.reaper import reap_all
-
-    result = reap_all()
-    click.echo(", ".join(f"{k}: {v}" for k, v in result.items()))
-
-
-def _dev_token(instance: Path) -> str:
-    path = instance / "webhook_token"
-    if path.exists():
-        return path.read_text().strip()
-    token = secrets.token_urlsafe(32)
-    instance.mkdir(parents=True, exist_ok=True)
-    path.write_text(token)
-    path.chmod(0o600)
-    return token
-
-
-@click.command("serve")
-@click.option("--port", default=8000, show_default=True)
-@click.option("--workers", "worker_count", default=1, show_default=True, help="RQ workers.")
-@with_appcontext
-def serve(port, worker_count):
-    """Start the gateway: migrations, demo data, web (gunicorn) and RQ workers."""
-    from app.core import migrate
-    from app.extensions import db, redis_store
-    from app.places.demo import load_demo
-
-    app = current_app._get_current_object()
-    migrate.upgrade(db)
-    if load_demo(db.session()):
-        click.echo("loaded the demo municipalities")
-    token = app.config.get("WEBHOOK_TOKEN") or _dev_token(Path(app.instance_path))
-    env = dict(os.environ, REDIS_URL=redis_store.url, DATABASE_URL=db.url, WEBHOOK_TOKEN=token,
-               PORT=str(port), WARDLINK_INSTANCE=app.instance_path)
-    procs = [subprocess.Popen([sys.executable, "-m", "gunicorn", "-c",
-                               "python:app.gunicorn_conf", "app.wsgi:app"],
-                              env=env)]
-    procs += [subprocess.Popen([sys.executable, "-m", "app", "worker"], env=env)
-              for _ in range(worker_count)]
-    base = f"http://127.0.0.1:{port}"
-    click.echo(f"""
-wardlink is running on {base}  (Ctrl-C stops it)
-  USSD callback:    {base}/webhooks/africastalking/ussd?token=<token in instance/webhook_token>
-  Try it:           wardlink simulate --url {base} --code '*384*1234#'
-  Shared code:      wardlink simulate --url {base} --code '*384*100#'
-  Health:           curl {base}/readyz
-""")
-
-    def stop(*_args):
-        for p in procs:
-            if p.poll() is None:
-                p.terminate()
-
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        while all(p.poll() is None for p in procs):
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        stop()
-        for p in procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-
-
-@click.command("simulate")
-@click.option("--url", default=None, help="A running gateway; default: in-process.")
-@click.option("--phone", default="+27820000001", show_default=True)
-@click.option("--code", "service_code", default="*384*1234#", show_default=True)
-@click.option("--token", envvar="WEBHOOK_TOKEN", default=None, help="Webhook token (remote).")
-@with_appcontext
-def simulate(url, phone, service_code, token):
-    """Play a feature phone in the terminal: each screen as the phone shows it."""
-    from app.ussd.simulator import Phone
-
-    app = current_app._get_current_object()
-    if url and not token:
-        token = _dev_token(Path(app.instance_path))
-    if not url:
-        from app.core import migrate
-        from app.extensions import db
-        from app.places.demo import load_demo
-
-        migrate.upgrade(db)
-        load_demo(db.session())
-        app.config["WEBHOOK_TOKEN"] = app.config.get("WEBHOOK_TOKEN") or _dev_token(
-            Path(app.instance_path))
-    Phone(app=None if url else app, url=url, token=token, phone=phone,
-          service_code=service_code).play(click.prompt, click.echo)
-
-
-from app.broadcasts.councillors import councillors_group  # noqa: E402
-from app.channels.africastalking.fake import command as fake_provider  # noqa: E402
-from app.cli.staff import broadcasts_group, outages_group  # noqa: E402
-from app.places.resident_import import residents_group  # noqa: E402
 
 COMMANDS = (db_group, municipalities_group, wards_group, categories_group, demo, worker, serve, simulate,
             fake_provider, reap_command, outages_group, broadcasts_group, councillors_group,
