@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Set up and run wardlink on a fresh machine with only Python 3.10+.
+"""Set up and run wardlink on a fresh machine with only Python 3.11+.
 
     python3 scripts/dev.py serve   # gateway (web + worker) on SQLite and an embedded Redis
     python3 scripts/dev.py test    # the test suite (pytest arguments may follow)
@@ -24,8 +24,8 @@ STAMP = VENV / ".wardlink-installed"
 
 def ensure_env() -> None:
     """Create the virtualenv and install wardlink with its extras when needed."""
-    if sys.version_info < (3, 10):  # noqa: UP036 - runs under any system python3
-        sys.exit("wardlink needs Python 3.10 or newer")
+    if sys.version_info < (3, 11):  # noqa: UP036 - runs under any system python3
+        sys.exit("wardlink needs Python 3.11 or newer")
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if STAMP.exists() and STAMP.read_text() == wanted:
         return

@@ -125,7 +125,7 @@ def fan_out(broadcast_id: int) -> dict:
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _schedule(broadcast_id: int, when: dt.datetime) -> None:

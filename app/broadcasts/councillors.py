@@ -37,7 +37,7 @@ class CouncillorError(ValueError):
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
     # SQLite hands timestamps back without a zone; every stored timestamp is UTC.
     if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.timezone.utc)
+        return value.replace(tzinfo=dt.UTC)
     return value
 
 

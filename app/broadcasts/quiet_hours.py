@@ -46,7 +46,7 @@ def next_allowed(now: dt.datetime, timezone: str, region: str) -> dt.datetime:
         start = dt.datetime.combine(day, window[0], zone)
         end = dt.datetime.combine(day, window[1], zone)
         if local < start:
-            return start.astimezone(dt.timezone.utc)
+            return start.astimezone(dt.UTC)
         if local < end:
             return now
     raise RuntimeError("no allowed sending time in the next two weeks")

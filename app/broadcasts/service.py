@@ -147,7 +147,7 @@ def broadcasts_today(session, councillor, timezone: str, now=None) -> int:
 
     now = now or utcnow()
     local = now.astimezone(ZoneInfo(timezone))
-    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(dt.timezone.utc)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(dt.UTC)
     return session.scalar(select(func.count()).select_from(Broadcast).where(
         Broadcast.councillor_id == councillor.id, Broadcast.created_at >= midnight,
         Broadcast.status.not_in(("pending_confirmation", "cancelled"))))

@@ -48,7 +48,7 @@ def _local_time(text: str | None, municipality: Municipality) -> dt.datetime | N
         raise click.ClickException(f"not a date and time: {text!r} (use 2026-11-25 08:00)") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(municipality.timezone))
-    return moment.astimezone(dt.timezone.utc)
+    return moment.astimezone(dt.UTC)
 
 
 @click.group("outages")

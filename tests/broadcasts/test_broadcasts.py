@@ -144,7 +144,7 @@ def test_non_urgent_broadcast_waits_for_allowed_hours(gateway, provider, demo, m
     import workers.broadcasts as fanout
 
     sunday = dt.datetime(2026, 11, 29, 10, 0, tzinfo=SAST)
-    monkeypatch.setattr(fanout, "utcnow", lambda: sunday.astimezone(dt.timezone.utc))
+    monkeypatch.setattr(fanout, "utcnow", lambda: sunday.astimezone(dt.UTC))
     with gateway.app_context():
         m = municipality()
         add_residents(m, 3, 3)

@@ -22,7 +22,7 @@ from app.core.phones import mask_phone
 from app.extensions import db
 from app.models import Councillor, Municipality
 
-T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
 
 def municipality_id(code: str) -> int:

@@ -174,8 +174,8 @@ def test_outage_over_is_not_listed(app, phone):
     with app.app_context():
         ward = db.session.scalar(select(Ward).where(Ward.number == 9))
         past = Outage(municipality_id=ward.municipality_id, service="water", status="active",
-                      starts_at=dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc),
-                      ends_at=dt.datetime(2020, 1, 2, tzinfo=dt.timezone.utc))
+                      starts_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
+                      ends_at=dt.datetime(2020, 1, 2, tzinfo=dt.UTC))
         db.session.add(past)
         db.session.flush()
         db.session.add(OutageWard(outage_id=past.id, ward_id=ward.id))
