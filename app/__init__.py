@@ -36,13 +36,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     redis_store.init_app(app)
 
+    from app.channels import registry
+    from app.channels.africastalking import views as africastalking_views
     from app.core import health
-    from app.sms import views as sms_views
-    from app.ussd import views as ussd_views
 
+    registry.init_app(app)
     app.register_blueprint(health.bp)
-    app.register_blueprint(ussd_views.bp)
-    app.register_blueprint(sms_views.bp)
+    app.register_blueprint(africastalking_views.bp)
 
     from app import cli
 

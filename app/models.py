@@ -54,6 +54,8 @@ class Municipality(Base):
     locales: Mapped[str] = mapped_column(String(64))
     """Languages offered, comma-separated, the first is the default."""
     sms_sender_id: Mapped[str | None] = mapped_column(String(16))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    """The channel its SMS go out through (None: the default channel)."""
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     @property
@@ -206,9 +208,12 @@ class InboundMessage(Base):
     """An SMS a resident sent us, stored before anything else happens (once per provider id)."""
 
     __tablename__ = "inbound_messages"
+    __table_args__ = (UniqueConstraint("channel", "provider_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    provider_id: Mapped[str] = mapped_column(String(120), unique=True)
+    channel: Mapped[str] = mapped_column(String(32), server_default="africastalking")
+    """The channel it arrived on; provider ids are unique per channel, not globally."""
+    provider_id: Mapped[str] = mapped_column(String(120))
     """The provider's `id`; a retried callback finds the row and is not processed again."""
     phone: Mapped[str | None] = mapped_column(String(20), index=True)
     to_code: Mapped[str | None] = mapped_column(String(32))
@@ -247,6 +252,8 @@ class Message(Base):
     __tablename__ = "messages"
     __table_args__ = (
         Index("ix_messages_pending", "status", "next_attempt_at"),
+        # A provider's message ids are unique within its channel: delivery reports match on both.
+        UniqueConstraint("channel", "provider_message_id"),
         # One delivery row per recipient of a broadcast: re-running a fan-out adds nothing.
         UniqueConstraint("broadcast_id", "resident_id"),
         # Whether a broadcast still has work (queued or in-flight rows) is answered from this
@@ -271,8 +278,10 @@ class Message(Base):
     opted-out residents; everything else does not."""
     queue: Mapped[str] = mapped_column(String(8), default="high")
     sender_id: Mapped[str | None] = mapped_column(String(16))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    """The channel it went out through, set when a sender claims it."""
     status: Mapped[str] = mapped_column(String(16), default="queued")
-    provider_message_id: Mapped[str | None] = mapped_column(String(120), index=True)
+    provider_message_id: Mapped[str | None] = mapped_column(String(120))
     provider_status: Mapped[str | None] = mapped_column(String(40))
     status_code: Mapped[int | None] = mapped_column(Integer)
     failure_reason: Mapped[str | None] = mapped_column(String(80))
@@ -299,6 +308,7 @@ class DeliveryReport(Base):
     __tablename__ = "delivery_reports"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32), server_default="africastalking")
     provider_message_id: Mapped[str] = mapped_column(String(120), index=True)
     status: Mapped[str | None] = mapped_column(String(40))
     failure_reason: Mapped[str | None] = mapped_column(String(80))

@@ -1,5 +1,6 @@
 """USSD menus: screens as data (`screens.py`) and the pure `step()` engine (`engine.py`)."""
 
-from menus.engine import Need, Outcome, Reply, new_session, step
+from menus.engine import Menu, Need, Outcome, Reply, new_session, step
+from menus.screens import CITIZEN_MENU
 
-__all__ = ["Need", "Outcome", "Reply", "new_session", "step"]
+__all__ = ["CITIZEN_MENU", "Menu", "Need", "Outcome", "Reply", "new_session", "step"]

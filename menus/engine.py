@@ -1,14 +1,18 @@
-"""The USSD state machine as a pure function: `step(session, text, facts) -> Outcome`.
+"""The USSD state machine as a pure function: `step(session, typed, facts, menu, budget)`.
 
-No Redis, database or clock in here. When a screen needs data (a ward by number, a
-ticket by reference) or a write (create the ticket), `step` returns the `needs`
-instead of a reply; the view resolves them and calls `step` again with the answers in
-`facts`. Writes are keyed so that resolving one twice has one effect.
+No Redis, database or clock in here, and no provider either: `typed` is what the caller
+typed on this screen (the channel codec works that out of its wire format, and detects
+repeated turns), the reply is `(text, end)` (the codec adds any `CON `/`END ` prefix), and
+`budget` is how many GSM-7 characters of text the provider's screen holds.
+
+When a screen needs data (a ward by number, a ticket by reference) or a write (create
+the ticket), `step` returns the `needs` instead of a reply; the caller resolves them and
+calls `step` again with the answers in `facts`. Writes are keyed so that resolving one
+twice has one effect.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,15 +20,15 @@ from typing import Any
 from app.language.gsm import gsm_length, to_gsm
 from app.language.i18n import N_, gettext
 
-SCREEN_LIMIT = 160
-"""Whole USSD body, `CON `/`END ` prefix included, in GSM-7 septets."""
-
 BACK = "0"
 """Goes one screen back, on every screen."""
 HOME = "00"
 """Goes to the main menu, on every screen."""
 MORE = "98"
 """Shows the next page of a long list."""
+LIST_ROOM = 56
+"""Characters a list screen keeps for its items: the heading gets the rest (100 of
+Africa's Talking's 156)."""
 
 NAV_BACK = N_("0 Back")
 NAV_HOME = N_("00 Menu")
@@ -52,15 +56,10 @@ class Need:
 
 @dataclass(frozen=True)
 class Reply:
-    """What the phone shows; `end` closes the session."""
+    """What the phone shows; `end` closes the session. The channel codec renders it."""
 
     text: str
     end: bool = False
-
-    @property
-    def body(self) -> str:
-        """The body the provider expects: `CON ...` or `END ...`."""
-        return ("END " if self.end else "CON ") + self.text
 
 
 @dataclass
@@ -72,7 +71,6 @@ class Outcome:
     needs: list[Need] = field(default_factory=list)
     effects: list[tuple] = field(default_factory=list)
     """Redis-only side effects for the view: ("save_draft", data) or ("clear_draft",)."""
-    repeated: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,10 +110,13 @@ class Item:
 class Ctx:
     """What a handler sees and changes during one step."""
 
-    def __init__(self, session: dict, facts: Mapping[tuple, Any], screens: Mapping[str, Screen]):
+    def __init__(self, session: dict, facts: Mapping[tuple, Any], screens: Mapping[str, Screen],
+                 budget: int):
         self.session = session
         self.facts = facts
         self.screens = screens
+        self.budget = budget
+        """GSM-7 characters of text the provider's screen holds (its own prefix excluded)."""
         self.needs: list[Need] = []
         self.effects: list[tuple] = []
         self.reply: Reply | None = None
@@ -175,14 +176,16 @@ class Ctx:
         self.reply = Reply(self._fit_text([message], params, None), end=True)
 
     def _fit_text(self, messages: list[str], params: dict, elastic: str | None) -> str:
-        return fit(lambda p: "\n".join(self.t(m, **p) for m in messages), params, elastic, 4)
+        return fit(lambda p: "\n".join(self.t(m, **p) for m in messages), params, elastic,
+                   self.budget)
 
 
-def fit(render: Callable[[dict], str], params: dict, elastic: str | None, prefix: int) -> str:
-    """Render with `params`, shortening the `elastic` one first, then the longest, until it fits."""
+def fit(render: Callable[[dict], str], params: dict, elastic: str | None, limit: int) -> str:
+    """Render with `params`, shortening the `elastic` one first, then the longest, until the
+    text takes at most `limit` GSM-7 characters."""
     params = {k: to_gsm(str(v)) for k, v in params.items()}
     text = to_gsm(render(params))
-    while gsm_length(text) + prefix > SCREEN_LIMIT:
+    while gsm_length(text) > limit:
         if elastic in params and len(params[elastic]) > 3:
             name = elastic
         else:
@@ -210,65 +213,31 @@ def new_session(session_id: str, phone: str, service_code: str, network_code: st
     }
 
 
-def _digest(text: str) -> str:
-    return hashlib.blake2s(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+@dataclass(frozen=True)
+class Menu:
+    """A menu as data: its screens, the handlers and lists they name, and the first turn."""
+
+    screens: Mapping[str, Screen]
+    handlers: Mapping[str, Callable]
+    lists: Mapping[str, Callable]
+    start: Callable[[Ctx], None]
 
 
-def newest_input(session: dict, text: str) -> str:
-    """What the caller typed this turn.
-
-    The provider sends every input of the session joined by `*`, with no escaping, so a
-    `*` inside a free-text answer looks like a separator. We remember how long the
-    history was last turn and take what follows it; only when the history does not
-    continue ours (an unknown session) do we fall back to the part after the last `*`.
-    """
-    last_len = session.get("last_len")
-    if last_len is not None and len(text) >= last_len and _digest(text[:last_len]) == session.get(
-        "last_hash"
-    ):
-        rest = text[last_len:]
-        if last_len == 0:
-            return rest
-        return rest[1:] if rest.startswith("*") else rest
-    return text.rsplit("*", 1)[-1]
-
-
-def step(
-    session: dict,
-    text: str,
-    facts: Mapping[tuple, Any],
-    screens: Mapping[str, Screen] | None = None,
-    handlers: Mapping[str, Callable] | None = None,
-    lists: Mapping[str, Callable] | None = None,
-    start: Callable | None = None,
-) -> Outcome:
-    """Advance `session` by the caller's cumulative `text`; pure, never mutates its inputs."""
-    if screens is None:
-        from menus import screens as table
-
-        screens, handlers, lists, start = table.SCREENS, table.HANDLERS, table.LISTS, table.start
-    text = text or ""
-    digest = _digest(text)
-    if session.get("reply") and session.get("last_hash") == digest:
-        # The same turn again (operator retry): same answer, no second effect.
-        return Outcome(session, Reply(session["reply"][4:], session["reply"].startswith("END")),
-                       repeated=True)
-
+def step(session: dict, typed: str, facts: Mapping[tuple, Any], menu: Menu, budget: int) -> Outcome:
+    """Advance `session` by what the caller typed on this screen; pure, never mutates its
+    inputs. On the first turn (no screen yet) the input is not read."""
     state = _copy(session)
-    ctx = Ctx(state, facts, screens)
-    typed = newest_input(state, text).strip() if state.get("screen") else ""
+    ctx = Ctx(state, facts, menu.screens, budget)
     try:
         if not state.get("screen"):
-            start(ctx)
+            menu.start(ctx)
         else:
-            _handle(ctx, typed, handlers, lists)
-        reply = ctx.reply or render(ctx, lists)
+            _handle(ctx, (typed or "").strip(), menu.handlers, menu.lists)
+        reply = ctx.reply or render(ctx, menu.lists)
     except Pending:
         return Outcome(session, needs=ctx.needs)
-
-    state["last_len"] = len(text)
-    state["last_hash"] = digest
-    state["reply"] = reply.body
+    # Turns answered so far: keys a write to this turn (a PIN check counts once per turn).
+    state["turn"] = state.get("turn", 0) + 1
     return Outcome(state, reply, effects=ctx.effects)
 
 
@@ -338,22 +307,24 @@ def render(ctx: Ctx, lists) -> Reply:
 
     if screen.items:
         # The heading may take at most about two thirds of the screen; the list gets the rest.
-        head = fit(lambda p: "\n".join(heading(p)), params, screen.elastic, 60).split("\n")
+        head = fit(lambda p: "\n".join(heading(p)), params, screen.elastic,
+                   ctx.budget - LIST_ROOM).split("\n")
         labels = [to_gsm(item.label) for item in lists[screen.items](ctx)]
-        lines, _more = page_lines(labels, head, nav, ctx.session.get("page", 0), ctx.t(NAV_MORE))
+        lines, _more = page_lines(labels, head, nav, ctx.session.get("page", 0), ctx.t(NAV_MORE),
+                                  ctx.budget)
         return Reply(to_gsm("\n".join(lines)))
 
     options = [f"{i}. {ctx.t(o.label)}" for i, o in enumerate(screen.options, 1)]
     footer = [" ".join(nav)] if nav and not screen.end else []
-    body = fit(lambda p: "\n".join(heading(p) + options + footer), params, screen.elastic, 4)
+    body = fit(lambda p: "\n".join(heading(p) + options + footer), params, screen.elastic,
+               ctx.budget)
     return Reply(body, end=screen.end)
 
 
 def page_lines(
-    labels: list[str], head: list[str], nav: list[str], page: int, more_label: str
+    labels: list[str], head: list[str], nav: list[str], page: int, more_label: str, budget: int
 ) -> tuple[list[str], bool]:
-    """Fit numbered `labels` under `head`, as many per page as the screen holds."""
-    budget = SCREEN_LIMIT - 4
+    """Fit numbered `labels` under `head`, as many per page as `budget` characters hold."""
     numbered = [f"{i}. {label}" for i, label in enumerate(labels, 1)]
     start = 0
     for _ in range(page):  # skip the pages already shown

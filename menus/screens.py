@@ -25,7 +25,7 @@ from __future__ import annotations
 from app.language.i18n import N_, language_name
 from app.language.labels import category_label, status_label
 from app.tickets.references import clean_reference, is_valid_reference
-from menus.engine import Ctx, Item, Option, Screen
+from menus.engine import Ctx, Item, Menu, Option, Screen
 
 LOCATION_MAX = 100
 """Longest location/landmark text kept on a ticket (GSM-7 characters)."""
@@ -485,7 +485,7 @@ def enter_pin(ctx: Ctx, typed: str) -> None:
     if not typed.isdigit():
         ctx.notice(N_("Wrong PIN."))
         return
-    verdict = ctx.need("check_pin", s["councillor"]["id"], s["sid"], s.get("last_len"),
+    verdict = ctx.need("check_pin", s["councillor"]["id"], s["sid"], s.get("turn"),
                        payload={"pin": typed})
     if verdict == "locked":
         ctx.end(N_("Too many wrong PINs. Try again in 30 minutes."))
@@ -571,3 +571,6 @@ LISTS = {
     "settings": list_settings,
 }
 """Computed, paged lists named by screens (`items=`)."""
+
+CITIZEN_MENU = Menu(screens=SCREENS, handlers=HANDLERS, lists=LISTS, start=start)
+"""The menu every caller of a municipality's USSD code gets."""

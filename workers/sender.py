@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import func, or_, select, update
 
-from app.channels import sms_provider
-from app.channels.africastalking.wire import ProviderError
+from app.channels.events import ProviderError, SmsSender
+from app.channels.registry import DEFAULT_CHANNEL, get_channel, sms_sender
 from app.extensions import db
-from app.models import Broadcast, Message, utcnow
+from app.models import Broadcast, Message, Municipality, utcnow
 from app.outbox.optouts import opt_out, suppressed
 
 log = logging.getLogger(__name__)
@@ -57,8 +57,9 @@ def _due(now: dt.datetime):
     return _queued() & or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now)
 
 
-def claim(session, message_ids: list[int]) -> list[Claimed]:
-    """Move due `queued` rows to `sending` (or `suppressed`/`dropped`) and commit.
+def claim(session, message_ids: list[int], channel: str = DEFAULT_CHANNEL) -> list[Claimed]:
+    """Move due `queued` rows to `sending` through `channel` (or to `suppressed`/`dropped`)
+    and commit.
 
     The claim is one conditional UPDATE: of two workers handed the same ids, each gets
     only the rows it moved itself (the other's `status = 'queued'` no longer holds).
@@ -90,7 +91,8 @@ def claim(session, message_ids: list[int]) -> list[Claimed]:
     if settle["sending"]:
         claimed = [Claimed(*row) for row in session.execute(
             update(Message).where(Message.id.in_(settle["sending"]), _due(now))
-            .values(status="sending", attempts=Message.attempts + 1, updated_at=now)
+            .values(status="sending", attempts=Message.attempts + 1, updated_at=now,
+                    channel=channel)
             .returning(Message.id, Message.phone, Message.attempts, Message.queue,
                        Message.broadcast_id))]
     session.commit()
@@ -107,39 +109,44 @@ def _expired_broadcasts(session, broadcast_ids: set[int], now: dt.datetime) -> s
 
 
 def send_messages(message_ids: list[int]) -> dict:
-    """Send the given outbox rows: one provider request per distinct text and sender, of at
-    most SMS_BATCH_SIZE numbers, each claimed just before its request. A worker killed
-    mid-job leaves at most one request's rows in `sending`; the rest stay `queued`."""
+    """Send the given outbox rows: one provider request per channel, distinct text and
+    sender, of at most SMS_BATCH_SIZE numbers, each claimed just before its request. A
+    worker killed mid-job leaves at most one request's rows in `sending`; the rest stay
+    `queued`. A row goes out through its municipality's channel (none: the default one)."""
     session = db.session()
     batch = int(current_app.config["SMS_BATCH_SIZE"])
-    default_sender = current_app.config.get("AT_SENDER_ID")
     groups: dict[tuple, list[int]] = defaultdict(list)
     queues: dict[int, str] = {}
     broadcasts: set[int] = set()
-    for message_id, text, sender_id, broadcast_id, queue in session.execute(
+    for message_id, text, sender_id, broadcast_id, queue, channel_name in session.execute(
             select(Message.id, Message.text, Message.sender_id, Message.broadcast_id,
-                   Message.queue)
+                   Message.queue, Municipality.channel)
+            .outerjoin(Municipality, Municipality.id == Message.municipality_id)
             .where(Message.id.in_(message_ids), _queued()).order_by(Message.id)):
-        groups[(text, sender_id or default_sender)].append(message_id)
+        channel = get_channel(channel_name)
+        if channel is None:  # a municipality names a channel this process is not configured for
+            log.error("message %d: no channel %r configured; sent through the default",
+                      message_id, channel_name)
+            channel = get_channel(None)
+        groups[(channel.name, text, sender_id or channel.sender_id)].append(message_id)
         queues[message_id] = queue
         if broadcast_id:
             broadcasts.add(broadcast_id)
     session.commit()  # end the read transaction before the first claim
-    provider = None
     retry: list[Claimed] = []
     counts: dict[str, int] = defaultdict(int)
-    provider_down = False
     postponed: list[int] = []
-    for (text, sender_id), ids in groups.items():
+    down: set[str] = set()
+    for (channel, text, sender_id), ids in groups.items():
         for i in range(0, len(ids), batch):
-            if provider_down:  # do not spend the job's time on a provider that is down
+            if channel in down:  # do not spend the job's time on a provider that is down
                 postponed.extend(ids[i : i + batch])
                 continue
-            chunk = claim(session, ids[i : i + batch])
+            chunk = claim(session, ids[i : i + batch], channel)
             if not chunk:
                 continue
-            provider = provider or sms_provider()
-            provider_down = not _send_chunk(session, provider, text, sender_id, chunk)
+            if not _send_chunk(session, sms_sender(channel), channel, text, sender_id, chunk):
+                down.add(channel)
             for row in chunk:
                 counts[row.status] += 1
                 if row.status == "queued":
@@ -156,7 +163,8 @@ def send_messages(message_ids: list[int]) -> dict:
     return dict(counts)
 
 
-def _send_chunk(session, provider, text: str, sender_id: str | None, chunk: list[Claimed]) -> bool:
+def _send_chunk(session, provider: SmsSender, channel: str, text: str, sender_id: str | None,
+                chunk: list[Claimed]) -> bool:
     """One provider request for the chunk, then one bulk UPDATE with every row's result.
     Returns False when the provider failed the whole request transiently (it is down)."""
     from app.extensions import redis_store
@@ -165,7 +173,7 @@ def _send_chunk(session, provider, text: str, sender_id: str | None, chunk: list
     by_number: dict[str, list[Claimed]] = defaultdict(list)
     for row in chunk:
         by_number[row.phone].append(row)
-    acquire(redis_store.worker_client, f"wl:rate:{provider.name}", len(by_number),
+    acquire(redis_store.worker_client, f"wl:rate:{channel}", len(by_number),
             int(current_app.config["SMS_RATE_PER_SECOND"]))
     now = utcnow()
     updates: dict[int, dict] = {}

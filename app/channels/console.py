@@ -6,7 +6,7 @@ import secrets
 
 import click
 
-from app.channels.africastalking.wire import RecipientResult
+from app.channels.events import RecipientResult
 from app.core.phones import mask_phone
 from app.language.gsm import count_segments
 

@@ -39,3 +39,12 @@ def configure_logging(level: str = "INFO") -> None:
     root.setLevel(level)
     # Werkzeug's access log prints the query string, and with it the webhook token.
     logging.getLogger("werkzeug").addFilter(RedactingFilter())
+
+
+def safe_id(value: str | None, limit: int = 40) -> str:
+    """An identifier from outside (a session or message id) as a log field: cut to `limit`
+    characters, with control characters escaped so it cannot forge a log line."""
+    text = (value or "")[:limit]
+    if text.isprintable():
+        return text
+    return text.encode("unicode_escape").decode("ascii")

@@ -44,7 +44,7 @@ within CACHE_SECONDS."""
 
 def _as_choice(m: Municipality) -> dict:
     return {"id": m.id, "name": m.name, "locales": m.locale_list, "region": m.region,
-            "timezone": m.timezone, "sender_id": m.sms_sender_id}
+            "timezone": m.timezone, "sender_id": m.sms_sender_id, "channel": m.channel}
 
 
 def municipalities_for_code(session, channel: str, code: str) -> list[dict]:
@@ -63,6 +63,17 @@ def municipalities_for_code(session, channel: str, code: str) -> list[dict]:
         return [_as_choice(m) for m in rows]
 
     return cache.get((channel, code), load)
+
+
+def region_for_code(session, channel: str, code: str, default: str) -> str:
+    """The region local-format numbers arriving on `code` are read with: that of the
+    municipalities answering on it when they agree, else `default` (the channel's).
+
+    A Ghanaian caller's `0244770099` on Sekondi-Takoradi's code is +233244770099, not a
+    South African number; on a code shared across borders only international numbers
+    (which every aggregator we know sends) are unambiguous."""
+    regions = {c["region"] for c in municipalities_for_code(session, channel, code)}
+    return regions.pop() if len(regions) == 1 else default
 
 
 def remembered_choice(session, phone: str, ids: list[int]) -> int | None:

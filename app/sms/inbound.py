@@ -15,7 +15,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.channels.africastalking.wire import InboundSms
+from app.channels.events import InboundSms
 from app.extensions import db, redis_store
 from app.models import InboundMessage
 from app.outbox.messages import add_message
@@ -62,10 +62,11 @@ def process_inbound(event: InboundSms) -> int | None:
     """Store and handle one inbound SMS; returns the reply's message id (None: no reply)."""
     session = db.session()
     if session.scalar(select(InboundMessage.id).where(
+            InboundMessage.channel == event.channel,
             InboundMessage.provider_id == event.provider_id)) is not None:
         return None  # the provider retried a message we already have
     inbound = InboundMessage(
-        provider_id=event.provider_id, phone=event.phone, to_code=event.to_code,
+        channel=event.channel, provider_id=event.provider_id, phone=event.phone, to_code=event.to_code,
         text=event.text, link_id=event.link_id or None, network_code=event.network_code or None,
         provider_date=event.provider_date, status="received",
     )
@@ -114,6 +115,7 @@ def _commit(session, inbound, reply) -> int | None:
     except IntegrityError:
         session.rollback()
         if session.scalar(select(InboundMessage.id).where(
+                InboundMessage.channel == inbound.channel,
                 InboundMessage.provider_id == inbound.provider_id)) is not None:
             return None  # the same provider id arrived twice at once; the other request has it
         raise  # anything else: the view answers 503 and the provider retries
@@ -127,9 +129,10 @@ def store_failed(event: InboundSms) -> None:
     session = db.session()
     session.rollback()
     if session.scalar(select(InboundMessage.id).where(
+            InboundMessage.channel == event.channel,
             InboundMessage.provider_id == event.provider_id)) is None:
         session.add(InboundMessage(
-            provider_id=event.provider_id, phone=event.phone, to_code=event.to_code,
+            channel=event.channel, provider_id=event.provider_id, phone=event.phone, to_code=event.to_code,
             text=event.text, network_code=event.network_code or None,
             provider_date=event.provider_date, status="failed", reason="internal error"))
         session.commit()

@@ -16,7 +16,8 @@ NUMBER = "+27821234567"
 def message(app, status="sent", provider_id="ATXid_1"):
     with app.app_context():
         m = add_message(db.session(), phone=NUMBER, text="Hello", purpose="alert")
-        m.status, m.provider_message_id = status, provider_id
+        # As the sender leaves a row it sent: with the channel it went out through.
+        m.status, m.provider_message_id, m.channel = status, provider_id, "africastalking"
         db.session.commit()
         return m.id
 

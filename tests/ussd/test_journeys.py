@@ -321,19 +321,19 @@ def test_ticket_hop_whose_session_save_fails_still_gets_its_sms(app, phone, redi
 def test_a_known_callers_dial_asks_its_lookups_in_one_round(app, phone, monkeypatch):
     """The routing table is pre-answered from the process cache and the caller's row,
     councillor card and dropped report are asked for together: one round of lookups."""
-    from app.ussd import views
+    from app.ussd import turns
 
     onboard(phone)
     asked: list[list[str]] = []
-    real_step = views.step
+    real_step = turns.step
 
-    def counting_step(session, text, facts):
-        outcome = real_step(session, text, facts)
+    def counting_step(session, typed, facts, *args):
+        outcome = real_step(session, typed, facts, *args)
         if outcome.needs:
             asked.append([need.kind for need in outcome.needs])
         return outcome
 
-    monkeypatch.setattr("app.ussd.views.step", counting_step)
+    monkeypatch.setattr("app.ussd.turns.step", counting_step)
     assert "Report a fault" in phone.dial()
     assert asked == [["resident", "councillor", "draft"]]
 
@@ -342,7 +342,7 @@ def test_ticket_hop_failing_after_its_commit_queues_the_sms_at_once(app, phone, 
                                                                      monkeypatch):
     """A turn that fails after committing the ticket but before its round trip (here: the
     session cannot be stored) still queues the confirmation at once, Redis being fine."""
-    from app.ussd import views
+    from app.ussd import turns as views
 
     onboard(phone)
     for typed in ("1", "1", "1", "Burst pipe at 12 Main Rd"):
