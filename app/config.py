@@ -33,6 +33,7 @@ ENV_KEYS = (
     "SMS_INBOUND_PER_MINUTE",
     "SMS_RATE_PER_SECOND",
     "COUNCILLOR_DAILY_BROADCASTS",
+    "CHANNELS",
 )
 """Settings read from the process environment, by the same name."""
 
@@ -72,6 +73,9 @@ DEFAULTS: dict[str, Any] = {
     "AT_API_KEY": None,
     "AT_SENDER_ID": None,
     "AT_API_URL": None,
+    # More channels besides the default `africastalking` one, comma-separated; each is
+    # configured by CHANNEL_<NAME>_* variables (see app/channels/registry.py).
+    "CHANNELS": None,
     # The provider call of a worker: give up on a hanging provider and retry later.
     "SMS_CONNECT_TIMEOUT": 3.05,
     "SMS_READ_TIMEOUT": 9.05,

@@ -13,8 +13,9 @@ class Phone:
     """Dials the service code and keeps the cumulative `text` the way the provider does."""
 
     def __init__(self, *, app=None, url=None, token=None, phone="+27820000001",
-                 service_code="*384*1234#", network_code="99999"):
+                 service_code="*384*1234#", network_code="99999", channel="africastalking"):
         self.app, self.url, self.token = app, url, token
+        self.path = f"/webhooks/{channel}/ussd"
         self.phone, self.service_code, self.network_code = phone, service_code, network_code
         self.session_id = None
         self.inputs: list[str] = []
@@ -37,10 +38,10 @@ class Phone:
         if self.app is not None:
             token = self.token or self.app.config.get("WEBHOOK_TOKEN")
             with self.app.test_client() as client:
-                resp = client.post("/webhooks/africastalking/ussd", data=form,
+                resp = client.post(self.path, data=form,
                                    query_string={"token": token})
                 return resp.get_data(as_text=True)
-        resp = requests.post(self.url.rstrip("/") + "/webhooks/africastalking/ussd",
+        resp = requests.post(self.url.rstrip("/") + self.path,
                              params={"token": self.token}, data=form, timeout=15)
         return resp.text
 
