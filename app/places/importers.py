@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 
+from app.channels.registry import DEFAULT_CHANNEL
+from app.channels.registry import NAME_PATTERN as CHANNEL_NAME
 from app.config import SUPPORTED_LOCALES
 from app.models import Category, Municipality, ServiceCode, Ward
 from app.places import municipalities as routing
@@ -67,7 +69,9 @@ def _run(session, handle, required, apply_row) -> ImportReport:
 
 
 def import_municipalities(session, handle) -> ImportReport:
-    """Columns: code,name,region,timezone,locales,sms_sender_id,ussd_codes,sms_codes."""
+    """Columns: code,name,region,timezone,locales,sms_sender_id,ussd_codes,sms_codes, and
+    optionally channel (the channel its SMS go out through; empty: the default channel; a file
+    without the column leaves each municipality's channel as it is)."""
 
     def apply_row(row: dict) -> bool:
         code = row["code"].lower()
@@ -89,6 +93,9 @@ def import_municipalities(session, handle) -> ImportReport:
         sender = row.get("sms_sender_id") or None
         if sender and len(sender) > 11 and not sender.isdigit():
             raise RowError("an alphanumeric sender id has at most 11 characters")
+        channel = (row.get("channel") or "").strip().lower() or None
+        if channel and not CHANNEL_NAME.match(channel):
+            raise RowError(f"bad channel name {row['channel']!r}")
         m = session.scalar(select(Municipality).where(Municipality.code == code))
         created = m is None
         if created:
@@ -96,6 +103,8 @@ def import_municipalities(session, handle) -> ImportReport:
             session.add(m)
         m.name, m.region, m.timezone = row["name"], region, row["timezone"]
         m.locales, m.sms_sender_id = ",".join(locales), sender
+        if "channel" in row:
+            m.channel = channel if channel != DEFAULT_CHANNEL else None
         session.flush()
         for channel, column in (("ussd", "ussd_codes"), ("sms", "sms_codes")):
             wanted = set(_codes(row.get(column, "")))

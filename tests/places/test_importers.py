@@ -61,3 +61,18 @@ def test_import_commands(app, tmp_path):
     missing.write_text("number,name\n1,x\n")
     result = app.test_cli_runner().invoke(args=["wards", "import", str(missing)])
     assert result.exit_code != 0 and "missing columns: municipality" in result.output
+
+
+def test_a_municipality_names_its_channel_and_a_file_without_the_column_keeps_it(ctx):
+    rows = ("code,name,region,timezone,locales,sms_sender_id,ussd_codes,sms_codes,channel\n"
+            "stma,Sekondi-Takoradi,GH,Africa/Accra,en;ak,STMA,*384*5678#,40456,gh-at\n"
+            "worst,Bad Channel,GH,Africa/Accra,en,,,,Not A Name\n")
+    report = import_municipalities(db.session(), io.StringIO(rows))
+    assert report.created == 1 and [line for line, _ in report.errors] == [3]
+    assert db.session.scalar(select(Municipality.channel)) == "gh-at"
+    without = "code,name,region,timezone,locales\nstma,Sekondi-Takoradi,GH,Africa/Accra,en;ak\n"
+    import_municipalities(db.session(), io.StringIO(without))
+    assert db.session.scalar(select(Municipality.channel)) == "gh-at"
+    default = rows.replace(",gh-at\n", ",africastalking\n")
+    import_municipalities(db.session(), io.StringIO(default))
+    assert db.session.scalar(select(Municipality.channel)) is None  # the default channel
