@@ -29,6 +29,10 @@ def on_commit(session: Session, action: Callable[[], None]) -> None:
     the commit could run before its rows are visible, or for rows that are then rolled
     back. The caller (a CLI command, an API view, a job) just commits.
     """
+    if not session.in_transaction():
+        # Bind the action to a transaction (no connection is taken yet), so that a rollback
+        # before any SQL still drops it.
+        session.begin()
     session.info.setdefault(_AFTER_COMMIT, []).append(action)
 
 
@@ -39,7 +43,8 @@ def pending_actions(session: Session) -> int:
 
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
-    # Fires once the outermost transaction has committed (not for savepoints).
+    if session.in_nested_transaction():
+        return  # a savepoint released: the outer transaction may still roll back
     for action in session.info.pop(_AFTER_COMMIT, []):
         try:
             action()
