@@ -59,6 +59,7 @@ def test_three_wrong_codes_cancel_a_pending_broadcast(app, demo):
 
     with app.app_context():
         add_councillor(db.session(), "saldanha", 3, "Cllr", "+27825550009", "4321")
+        db.session.commit()  # services leave the commit to their caller
     reply = reply_to(app, "BROADCAST Hello ward", phone="+27825550009")
     code = re.search(r"YES (\d{6})", reply).group(1)
     wrong = "000000" if code != "000000" else "111111"

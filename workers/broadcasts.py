@@ -15,7 +15,7 @@ from sqlalchemy import case, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.broadcasts.quiet_hours import next_allowed
-from app.broadcasts.service import FANOUT_CHUNK, SEND_BATCH, audience, summarise
+from app.broadcasts.service import FANOUT_CHUNK, SEND_BATCH, audience, start, summarise
 from app.extensions import db
 from app.language.gsm import count_segments
 from app.models import (
@@ -27,6 +27,8 @@ from app.models import (
     message_active,
     utcnow,
 )
+from app.outbox.messages import dispatch
+from workers.queues import BULK, get_queue
 
 log = logging.getLogger(__name__)
 
@@ -129,8 +131,6 @@ def _aware(moment: dt.datetime) -> dt.datetime:
 
 
 def _schedule(broadcast_id: int, when: dt.datetime) -> None:
-    from workers.queues import BULK, get_queue
-
     get_queue(BULK).enqueue_at(when, "workers.broadcasts.fan_out", broadcast_id,
                                job_timeout=3600, result_ttl=0)
 
@@ -147,8 +147,6 @@ def _queue_rows(session, broadcast: Broadcast, low: int, high: int) -> None:
 
 
 def _dispatch(broadcast: Broadcast, ids: list[int]) -> None:
-    from app.outbox.messages import dispatch
-
     dispatch(ids, queue="bulk", batch=SEND_BATCH, at_front=broadcast.urgent)
 
 
@@ -182,8 +180,6 @@ def reap_broadcasts(stuck_after: int = 300) -> dict:
         else:  # fanning out: alive while its heartbeat is recent
             due_at = broadcast.heartbeat_at or broadcast.started_at or broadcast.created_at
         if _aware(due_at) <= stale:  # its job was lost (or is very late): run it again
-            from app.broadcasts.service import start
-
             start(broadcast.id, broadcast.urgent)
             resumed += 1
     finished = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import has_request_context
 from rq import Queue, SimpleWorker
 
-from app.extensions import redis_store
+from app.extensions import db, redis_store
 
 HIGH = "high"
 """Replies and confirmations a citizen is waiting for."""
@@ -29,8 +29,6 @@ class WardlinkWorker(SimpleWorker):
     one failed job (a timeout mid-SQL, a constraint error) must not poison the next ones."""
 
     def perform_job(self, job, queue, *args, **kwargs):
-        from app.extensions import db
-
         try:
             return super().perform_job(job, queue, *args, **kwargs)
         finally:

@@ -9,6 +9,8 @@ import threading
 from redis.exceptions import RedisError
 
 from app.extensions import redis_store
+from workers.broadcasts import reap_broadcasts
+from workers.sender import reap
 
 log = logging.getLogger(__name__)
 
@@ -20,9 +22,6 @@ LOCK_KEY = "wl:reaper:lock"
 
 def reap_all() -> dict:
     """One pass over the outbox and the broadcasts; returns what it did."""
-    from workers.broadcasts import reap_broadcasts
-    from workers.sender import reap
-
     result = reap()
     result.update(reap_broadcasts())
     return result

@@ -1,7 +1,7 @@
 """Ward councillors: who may broadcast to their ward, and the PIN that proves it is them.
 
 A PIN is stored only as a salted scrypt hash; three wrong PINs in a row lock the councillor
-out for half an hour. `wardlink councillors add|list|disable` manages them.
+out for half an hour. `wardlink councillors add|list|disable` manages them (`app/cli/councillors.py`).
 """
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ import datetime as dt
 import logging
 import re
 
-import click
-from flask.cli import with_appcontext
 from sqlalchemy import case, literal, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.core.phones import PhoneError, mask_phone, normalise_phone
+from app.errors import InvalidError, NotFoundError, raised_as
 from app.models import Councillor, Municipality, Ward, utcnow
+from app.places.municipalities import get_municipality, ward_ids_by_number
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +30,8 @@ LOCK_MINUTES = 30
 _PIN = re.compile(r"[0-9]{4,6}")
 
 
-class CouncillorError(ValueError):
-    """A councillor cannot be added or changed; the message says why."""
+class CouncillorError(InvalidError):
+    """A councillor cannot be added or changed; the message (and `code`, `field`) say why."""
 
 
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
@@ -42,39 +42,40 @@ def _utc(value: dt.datetime | None) -> dt.datetime | None:
 
 
 def _municipality(session, code: str) -> Municipality:
-    m = session.scalar(select(Municipality).where(Municipality.code == (code or "").strip().lower()))
-    if m is None:
-        raise CouncillorError(f"unknown municipality {code!r}")
-    return m
+    if not (code or "").strip():
+        raise CouncillorError("name the municipality", field="municipality")
+    with raised_as(CouncillorError):
+        return get_municipality(session, code)
 
 
 def _phone(raw: str, municipality: Municipality) -> str:
     try:
         return normalise_phone(raw, municipality.region)
     except PhoneError:
-        raise CouncillorError(f"not a phone number usable in {municipality.region}") from None
+        raise CouncillorError(f"not a phone number usable in {municipality.region}",
+                              field="phone") from None
 
 
 def add_councillor(session, municipality_code: str, ward_number: int, name: str, phone: str,
                    pin: str) -> Councillor:
     """Add a councillor, or update ward, name and PIN of the one with this phone (re-activated).
 
-    The PIN (4 to 6 digits) is kept only as a salted scrypt hash. Commits.
+    The PIN (4 to 6 digits) is kept only as a salted scrypt hash. Flushes; the caller
+    commits. Raises CouncillorError (its `code` says not_found or invalid).
     """
     municipality = _municipality(session, municipality_code)
     pin = "" if pin is None else str(pin)
     if not _PIN.fullmatch(pin):
-        raise CouncillorError("the PIN must be 4 to 6 digits")
+        raise CouncillorError("the PIN must be 4 to 6 digits", field="pin")
     name = " ".join((name or "").split())
     if not name or len(name) > 120:
-        raise CouncillorError("the name is empty or longer than 120 characters")
+        raise CouncillorError("the name is empty or longer than 120 characters", field="name")
     try:
         number = int(ward_number)
     except (TypeError, ValueError):
-        raise CouncillorError(f"ward {ward_number!r} is not a ward number") from None
-    ward = session.scalar(select(Ward).where(Ward.municipality_id == municipality.id, Ward.number == number))
-    if ward is None:
-        raise CouncillorError(f"{municipality.code} has no ward {number}")
+        raise CouncillorError(f"ward {ward_number!r} is not a ward number", field="ward") from None
+    with raised_as(CouncillorError):
+        [ward_id] = ward_ids_by_number(session, municipality, [number])
     e164 = _phone(phone, municipality)
     councillor = session.scalar(select(Councillor).where(
         Councillor.municipality_id == municipality.id, Councillor.phone == e164))
@@ -82,10 +83,11 @@ def add_councillor(session, municipality_code: str, ward_number: int, name: str,
     if created:
         councillor = Councillor(municipality_id=municipality.id, phone=e164)
         session.add(councillor)
-    councillor.ward_id, councillor.name = ward.id, name
+    councillor.ward_id, councillor.name = ward_id, name
     councillor.pin_hash = generate_password_hash(pin, method="scrypt")
     councillor.active, councillor.failed_pins, councillor.locked_until = True, 0, None
-    session.commit()
+    session.flush()
+    session.refresh(councillor, ["ward"])
     log.info("councillor %s %s for ward %s of %s", mask_phone(e164),
              "added" if created else "updated", number, municipality.code)
     return councillor
@@ -161,88 +163,28 @@ def list_councillors(session, municipality_code: str | None = None) -> list[Coun
     return list(session.scalars(query))
 
 
+def councillor_status(councillor: Councillor, now: dt.datetime | None = None) -> str:
+    """"active", "disabled" or "locked until <UTC time>"."""
+    now = _utc(now) or utcnow()
+    locked_until = _utc(councillor.locked_until)
+    if not councillor.active:
+        return "disabled"
+    if locked_until is not None and locked_until > now:
+        return "locked until " + locked_until.isoformat(timespec="minutes")
+    return "active"
+
+
 def disable_councillor(session, municipality_code: str, phone: str) -> Councillor:
-    """Stop a councillor from broadcasting (kept for the record; `add` re-activates). Commits."""
+    """Stop a councillor from broadcasting (kept for the record; `add` re-activates).
+    Flushes; the caller commits."""
     municipality = _municipality(session, municipality_code)
     e164 = _phone(phone, municipality)
     councillor = session.scalar(select(Councillor).where(
         Councillor.municipality_id == municipality.id, Councillor.phone == e164))
     if councillor is None:
-        raise CouncillorError(f"{municipality.code} has no councillor with that number")
+        raise CouncillorError(f"{municipality.code} has no councillor with that number",
+                              code=NotFoundError.code, field="phone")
     councillor.active = False
-    session.commit()
+    session.flush()
     log.info("councillor %s of %s disabled", mask_phone(e164), municipality.code)
     return councillor
-
-
-# --- commands ----------------------------------------------------------------------------------
-
-
-@click.group("councillors")
-def councillors_group():
-    """Ward councillors who may broadcast to their ward."""
-
-
-@councillors_group.command("add")
-@click.option("--municipality", "municipality_code", required=True, help="Municipality code.")
-@click.option("--ward", "ward_number", required=True, type=int, help="Ward number.")
-@click.option("--name", required=True)
-@click.option("--phone", required=True, help="E.164, or local to the municipality's country.")
-@click.option("--pin", envvar="WARDLINK_COUNCILLOR_PIN", default=None,
-              help="4 to 6 digits (for scripts; prompted for when left out).")
-@with_appcontext
-def add_command(municipality_code, ward_number, name, phone, pin):
-    """Add a councillor, or update one (ward, name, PIN) and re-activate it."""
-    from app.extensions import db
-
-    if pin is None:
-        pin = click.prompt("PIN (4 to 6 digits)", hide_input=True, confirmation_prompt=True)
-    try:
-        councillor = add_councillor(db.session(), municipality_code, ward_number, name, phone, pin)
-    except CouncillorError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"councillor {councillor.name} ({mask_phone(councillor.phone)}) "
-               f"for ward {ward_number} of {municipality_code.strip().lower()}")
-
-
-@councillors_group.command("list")
-@click.option("--municipality", "municipality_code", default=None, help="Only this municipality.")
-@with_appcontext
-def list_command(municipality_code):
-    """List councillors (phone numbers masked)."""
-    from app.extensions import db
-
-    session = db.session()
-    try:
-        councillors = list_councillors(session, municipality_code)
-    except CouncillorError as exc:
-        raise click.ClickException(str(exc)) from None
-    codes = dict(session.execute(select(Municipality.id, Municipality.code)).all())
-    now = utcnow()
-    for c in councillors:
-        locked_until = _utc(c.locked_until)
-        if not c.active:
-            status = "disabled"
-        elif locked_until is not None and locked_until > now:
-            status = "locked until " + locked_until.isoformat(timespec="minutes")
-        else:
-            status = "active"
-        click.echo(f"{codes[c.municipality_id]:<12} ward {c.ward.number:<4} {mask_phone(c.phone):<16} "
-                   f"{status:<10} {c.name}")
-    if not councillors:
-        click.echo("no councillors")
-
-
-@councillors_group.command("disable")
-@click.option("--municipality", "municipality_code", required=True, help="Municipality code.")
-@click.option("--phone", required=True)
-@with_appcontext
-def disable_command(municipality_code, phone):
-    """Disable a councillor (they can no longer broadcast; `add` re-activates)."""
-    from app.extensions import db
-
-    try:
-        councillor = disable_councillor(db.session(), municipality_code, phone)
-    except CouncillorError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"councillor {councillor.name} ({mask_phone(councillor.phone)}) disabled")

@@ -7,9 +7,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 
+from app.broadcasts.service import create_broadcast, start_on_commit
+from app.errors import InvalidError, NotFoundError
 from app.language.i18n import N_, gettext
 from app.language.labels import category_label
-from app.models import Outage, OutageWard, utcnow
+from app.models import Broadcast, Municipality, Outage, OutageWard, utcnow
+from app.places.municipalities import get_municipality, ward_ids_by_number
 
 OUTAGE_LIST_LIMIT = 10
 """At most this many outages are listed for one ward."""
@@ -69,7 +72,7 @@ SERVICES = ("water", "sanitation", "electricity", "roads", "refuse", "streetligh
 """Services an outage may be about."""
 
 
-class OutageError(ValueError):
+class OutageError(InvalidError):
     """An outage that cannot be recorded as asked."""
 
 
@@ -93,15 +96,15 @@ def _alert_template(outage: Outage, now: dt.datetime) -> str:
 
 def create_outage(session, municipality, ward_ids: list[int], service: str,
                   starts: dt.datetime, ends: dt.datetime | None, author: str = "staff"):
-    """Record an outage (the USSD screen shows it) and create its urgent alert broadcast."""
-    from app.broadcasts.service import create_broadcast
+    """Record an outage (the USSD screen shows it) and create its urgent alert broadcast.
 
+    Flushes, does not commit, and does not start the alert (see `record_outage`)."""
     if service not in SERVICES:
-        raise OutageError(f"service must be one of {', '.join(SERVICES)}")
+        raise OutageError(f"service must be one of {', '.join(SERVICES)}", field="service")
     if ends is not None and ends <= starts:
-        raise OutageError("the outage must end after it starts")
+        raise OutageError("the outage must end after it starts", field="ends")
     if not ward_ids:
-        raise OutageError("no wards")
+        raise OutageError("no wards", field="wards")
     now = utcnow()
     outage = Outage(municipality_id=municipality.id, service=service, starts_at=starts,
                     ends_at=ends, status="active" if starts <= now else "planned")
@@ -112,57 +115,140 @@ def create_outage(session, municipality, ward_ids: list[int], service: str,
         session, municipality_id=municipality.id, ward_ids=ward_ids, kind="outage_alert",
         texts=_texts(municipality, _alert_template(outage, now), outage), author=author,
         urgent=True, outage_id=outage.id, expires_at=ends)
-    session.commit()
     return outage, alert
 
 
 def _first_alert(session, outage: Outage):
-    from app.models import Broadcast
-
     return session.scalar(select(Broadcast).where(
         Broadcast.outage_id == outage.id, Broadcast.kind == "outage_alert"))
 
 
 def update_outage(session, municipality, outage: Outage, ends: dt.datetime, author: str = "staff"):
-    """A new expected end: stored, and a follow-up to the people the alert reached."""
-    from app.broadcasts.service import create_broadcast
-
+    """A new expected end: stored, and a follow-up to the people the alert reached (returned,
+    not started; None when the outage had no alert). Does not commit."""
     if outage.status not in ("planned", "active"):
-        raise OutageError(f"outage {outage.id} is {outage.status}")
+        raise OutageError(f"outage {outage.id} is {outage.status}", code="conflict")
     if ends <= _aware(outage.starts_at):
-        raise OutageError("the outage must end after it starts")
+        raise OutageError("the outage must end after it starts", field="ends")
     outage.ends_at = ends
     alert = _first_alert(session, outage)
     if alert is None:  # recorded without an alert: nobody to follow up with
-        session.commit()
+        session.flush()
         return None
     alert.expires_at = ends
     follow_up = create_broadcast(
         session, municipality_id=municipality.id, ward_ids=[], kind="outage_update",
         texts=_texts(municipality, UPDATE, outage), author=author, urgent=True,
         outage_id=outage.id, follows_id=alert.id, expires_at=ends)
-    session.commit()
     return follow_up
 
 
 def restore_outage(session, municipality, outage: Outage, author: str = "staff"):
-    """The service is back: alerts not yet sent are dropped, the people reached are told."""
-    from app.broadcasts.service import create_broadcast
-    from app.models import Broadcast
-
+    """The service is back: alerts not yet sent are dropped, the people reached are told
+    (the follow-up is returned, not started; None without an alert). Does not commit."""
     if outage.status not in ("planned", "active"):
-        raise OutageError(f"outage {outage.id} is {outage.status}")
+        raise OutageError(f"outage {outage.id} is {outage.status}", code="conflict")
     now = utcnow()
     outage.status, outage.ends_at = "restored", min(_aware(outage.ends_at or now), now)
     for earlier in session.scalars(select(Broadcast).where(Broadcast.outage_id == outage.id)):
         earlier.expires_at = now
     alert = _first_alert(session, outage)
     if alert is None:
-        session.commit()
+        session.flush()
         return None
-    follow_up = create_broadcast(
+    return create_broadcast(
         session, municipality_id=municipality.id, ward_ids=[], kind="outage_restored",
         texts=_texts(municipality, RESTORED, outage), author=author, urgent=True,
         outage_id=outage.id, follows_id=alert.id)
-    session.commit()
-    return follow_up
+
+
+# --- the operations staff faces call (CLI, staff API) ------------------------------------------
+
+LIST_LIMIT = 50
+"""Outages `recent_outages` returns at most."""
+
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+"""How staff write and read local times."""
+
+
+def local_time(value: str | dt.datetime | None, timezone: str, field: str) -> dt.datetime | None:
+    """A time given in the municipality's zone (`2026-11-25 08:00`, or any ISO 8601 text or
+    datetime; one with an offset keeps it), as UTC. None stays None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise InvalidError(f"not a date and time: {value!r} (use 2026-11-25 08:00)",
+                               field=field) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(timezone))
+    return value.astimezone(dt.UTC)
+
+
+def format_local(moment: dt.datetime | None, timezone: str) -> str | None:
+    """A stored UTC time as `2026-11-25 08:00 SAST` in the municipality's zone."""
+    if moment is None:
+        return None
+    local = _aware(moment).astimezone(ZoneInfo(timezone))
+    return f"{local.strftime(TIME_FORMAT)} {local.tzname()}"
+
+
+def get_outage(session, outage_id: int) -> Outage:
+    """An outage by id (NotFoundError, field "outage")."""
+    outage = session.get(Outage, outage_id)
+    if outage is None:
+        raise NotFoundError(f"no outage {outage_id}", field="outage")
+    return outage
+
+
+def record_outage(session, *, municipality: str | None, wards: list[int] | str, service: str,
+                  starts: str | dt.datetime | None = None, ends: str | dt.datetime | None = None,
+                  author: str = "staff") -> tuple[Outage, Broadcast]:
+    """Record an outage from plain values and start its urgent alert once the caller commits.
+
+    `municipality` is a code (None in a deployment of one), `wards` ward numbers (a list or
+    "12,14"), `starts`/`ends` local times (default start: now). Raises DomainError.
+    """
+    place = get_municipality(session, municipality)
+    ward_ids = ward_ids_by_number(session, place, wards)
+    outage, alert = create_outage(
+        session, place, ward_ids, (service or "").strip().lower(),
+        local_time(starts, place.timezone, "starts") or utcnow(),
+        local_time(ends, place.timezone, "ends"), author=author)
+    start_on_commit(session, alert)
+    return outage, alert
+
+
+def reschedule_outage(session, outage_id: int, ends: str | dt.datetime,
+                      author: str = "staff") -> tuple[Outage, Broadcast | None]:
+    """Change an outage's expected end; its follow-up (if it had an alert) starts on commit."""
+    outage = get_outage(session, outage_id)
+    place = session.get(Municipality, outage.municipality_id)
+    moment = local_time(ends, place.timezone, "ends")
+    if moment is None:
+        raise InvalidError("a new expected end is needed", field="ends")
+    follow_up = update_outage(session, place, outage, moment, author=author)
+    if follow_up is not None:
+        start_on_commit(session, follow_up)
+    return outage, follow_up
+
+
+def end_outage(session, outage_id: int, author: str = "staff") -> tuple[Outage, Broadcast | None]:
+    """Mark an outage restored; its follow-up (if it had an alert) starts on commit."""
+    outage = get_outage(session, outage_id)
+    follow_up = restore_outage(session, session.get(Municipality, outage.municipality_id), outage,
+                               author=author)
+    if follow_up is not None:
+        start_on_commit(session, follow_up)
+    return outage, follow_up
+
+
+def recent_outages(session, municipality: str | None,
+                   limit: int = LIST_LIMIT) -> tuple[Municipality, list[Outage]]:
+    """A municipality and its newest outages (at most `limit`), newest first."""
+    place = get_municipality(session, municipality)
+    return place, list(session.scalars(
+        select(Outage).where(Outage.municipality_id == place.id)
+        .order_by(Outage.id.desc()).limit(limit)))

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import secrets
 
-import click
-
 from app.channels.events import RecipientResult
 from app.core.phones import mask_phone
 from app.language.gsm import count_segments
@@ -19,8 +17,9 @@ class ConsoleSMS:
     def send(self, text: str, numbers: list[str], sender_id: str | None) -> list[RecipientResult]:
         """Print the message once per request and accept every number."""
         segments = count_segments(text).segments
-        click.echo(f"[SMS from {sender_id or 'default'} to {len(numbers)} "
-                   f"({', '.join(mask_phone(n) for n in numbers[:3])}"
-                   f"{'...' if len(numbers) > 3 else ''}), {segments} segment(s)]\n  {text}")
+        print(f"[SMS from {sender_id or 'default'} to {len(numbers)} "
+              f"({', '.join(mask_phone(n) for n in numbers[:3])}"
+              f"{'...' if len(numbers) > 3 else ''}), {segments} segment(s)]\n  {text}",
+              flush=True)
         return [RecipientResult(n, 101, "Success", "console-" + secrets.token_hex(8), "0")
                 for n in numbers]

@@ -8,31 +8,25 @@ import sys
 import click
 from flask.cli import FlaskGroup
 
-from app.broadcasts.councillors import councillors_group
+from app import create_app
 from app.channels.africastalking.fake import command as fake_provider
+from app.cli.councillors import councillors_group
 from app.cli.database import db_group
 from app.cli.places import categories_group, demo, municipalities_group, wards_group
 from app.cli.processes import reap_command, serve, simulate, worker
+from app.cli.residents import residents_group
 from app.cli.staff import broadcasts_group, outages_group
+from app.config import ConfigError
 from app.core.logs import configure_logging
-from app.places.resident_import import residents_group
 
 
-def _create_app():
-    from app import create_app
-
-    return create_app()
-
-
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
 def cli():
     """wardlink: USSD and SMS between citizens and their municipality."""
 
 
 def main() -> None:
     """Console script entry point."""
-    from app.config import ConfigError
-
     configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
     try:
         cli(prog_name="wardlink", standalone_mode=True)

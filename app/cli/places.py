@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from app.cli.groups import group
 from app.extensions import db
 from app.places import importers
 from app.places.demo import load_demo
@@ -15,12 +16,7 @@ def _import_command(group, importer_name: str, what: str):
     @click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
     @with_appcontext
     def run_import(csv_file):
-        from app.extensions import db
-
-        try:
-            report = getattr(importers, importer_name)(db.session(), csv_file)
-        except importers.RowError as exc:
-            raise click.ClickException(str(exc)) from None
+        report = getattr(importers, importer_name)(db.session(), csv_file)
         for line, reason in report.errors:
             click.echo(f"line {line}: {reason}", err=True)
         click.echo(f"{what}: {report.summary()}")
@@ -29,17 +25,17 @@ def _import_command(group, importer_name: str, what: str):
     return run_import
 
 
-@click.group("municipalities")
+@group("municipalities")
 def municipalities_group():
     """Municipalities served by this deployment."""
 
 
-@click.group("wards")
+@group("wards")
 def wards_group():
     """Wards of each municipality."""
 
 
-@click.group("categories")
+@group("categories")
 def categories_group():
     """Fault categories of each municipality."""
 

@@ -7,12 +7,20 @@ import secrets
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+
+from app.core import migrate
+from app.extensions import db, redis_store
+from app.places.demo import load_demo
+from app.ussd.simulator import Phone
+from workers.queues import WardlinkWorker, get_queue
+from workers.reaper import reap_all, start_reaper_thread
 
 
 @click.command("worker")
@@ -21,12 +29,6 @@ from flask.cli import with_appcontext
 @with_appcontext
 def worker(queues, burst):
     """Run an RQ worker inside the app context (jobs need the database)."""
-    import threading
-
-    from app.extensions import redis_store
-    from workers.queues import WardlinkWorker, get_queue
-    from workers.reaper import start_reaper_thread
-
     names = [q.strip() for q in queues.split(",") if q.strip()]
     conn = redis_store.worker_client
     stop = threading.Event()
@@ -44,8 +46,6 @@ def worker(queues, burst):
 @with_appcontext
 def reap_command():
     """Re-queue outbox rows the queues lost and settle rows of dead workers (once)."""
-    from workers.reaper import reap_all
-
     result = reap_all()
     click.echo(", ".join(f"{k}: {v}" for k, v in result.items()))
 
@@ -67,10 +67,6 @@ def _dev_token(instance: Path) -> str:
 @with_appcontext
 def serve(port, worker_count):
     """Start the gateway: migrations, demo data, web (gunicorn) and RQ workers."""
-    from app.core import migrate
-    from app.extensions import db, redis_store
-    from app.places.demo import load_demo
-
     app = current_app._get_current_object()
     migrate.upgrade(db)
     if load_demo(db.session()):
@@ -120,16 +116,10 @@ wardlink is running on {base}  (Ctrl-C stops it)
 @with_appcontext
 def simulate(url, phone, service_code, token):
     """Play a feature phone in the terminal: each screen as the phone shows it."""
-    from app.ussd.simulator import Phone
-
     app = current_app._get_current_object()
     if url and not token:
         token = _dev_token(Path(app.instance_path))
     if not url:
-        from app.core import migrate
-        from app.extensions import db
-        from app.places.demo import load_demo
-
         migrate.upgrade(db)
         load_demo(db.session())
         app.config["WEBHOOK_TOKEN"] = app.config.get("WEBHOOK_TOKEN") or _dev_token(

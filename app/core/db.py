@@ -6,7 +6,8 @@ models and migrations serve both.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -14,6 +15,49 @@ from flask import current_app
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+log = logging.getLogger(__name__)
+
+_AFTER_COMMIT = "wardlink.after_commit"
+"""Key in `session.info` of the actions waiting for the session's next commit."""
+
+
+def on_commit(session: Session, action: Callable[[], None]) -> None:
+    """Run `action` once the session's current transaction commits; drop it on rollback.
+
+    Services use it for what must follow the data, never precede it: a job queued before
+    the commit could run before its rows are visible, or for rows that are then rolled
+    back. The caller (a CLI command, an API view, a job) just commits.
+    """
+    if not session.in_transaction():
+        # Bind the action to a transaction (no connection is taken yet), so that a rollback
+        # before any SQL still drops it.
+        session.begin()
+    session.info.setdefault(_AFTER_COMMIT, []).append(action)
+
+
+def pending_actions(session: Session) -> int:
+    """How many actions wait for the session's commit (for tests and checks)."""
+    return len(session.info.get(_AFTER_COMMIT, ()))
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: the outer transaction may still roll back
+    for action in session.info.pop(_AFTER_COMMIT, []):
+        try:
+            action()
+        except Exception:
+            # The data is committed; what follows it has its own recovery (the reaper
+            # starts a broadcast whose fan-out was never queued).
+            log.exception("an action after commit failed")
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_after_rollback(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:  # the whole transaction, not a savepoint
+        session.info.pop(_AFTER_COMMIT, None)
 
 
 def default_sqlite_url(instance_path: str) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.channels.registry import DEFAULT_CHANNEL
 from app.channels.registry import NAME_PATTERN as CHANNEL_NAME
 from app.config import SUPPORTED_LOCALES
+from app.errors import InvalidError, raised_as
 from app.models import Category, Municipality, ServiceCode, Ward
 from app.places import municipalities as routing
 
@@ -19,7 +20,7 @@ REGIONS = ("ZA", "GH", "KE", "NG", "UG", "TZ", "RW", "MW", "ZM", "ZW", "BW", "NA
 """Regions whose numbers we parse (where Africa's Talking operates)."""
 
 
-class RowError(ValueError):
+class RowError(InvalidError):
     """A CSV row that cannot be imported; the message says why."""
 
 
@@ -126,10 +127,10 @@ def import_municipalities(session, handle) -> ImportReport:
 
 
 def _municipality(session, code: str) -> Municipality:
-    m = session.scalar(select(Municipality).where(Municipality.code == code.lower()))
-    if m is None:
-        raise RowError(f"unknown municipality {code!r}")
-    return m
+    if not code.strip():
+        raise RowError("municipality is empty", field="municipality")
+    with raised_as(RowError):
+        return routing.get_municipality(session, code)
 
 
 def import_wards(session, handle) -> ImportReport:

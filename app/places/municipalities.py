@@ -7,6 +7,7 @@ import time
 
 from sqlalchemy import select
 
+from app.errors import InvalidError, NotFoundError
 from app.models import Category, Municipality, Resident, ServiceCode, Ward
 
 CACHE_SECONDS = 30.0
@@ -124,3 +125,61 @@ def municipality_info(session, municipality_id: int) -> dict | None:
         return _as_choice(m) if m is not None else None
 
     return cache.get(("municipality", municipality_id), load)
+
+
+# --- the one lookup of a municipality by code and of wards by number ------------------------
+
+
+def get_municipality(session, code: str | None) -> Municipality:
+    """The municipality with this code (any case, spaces ignored).
+
+    No code is allowed only when the deployment serves exactly one municipality. Raises
+    NotFoundError or InvalidError with field "municipality".
+    """
+    code = (code or "").strip().lower()
+    if code:
+        found = session.scalar(select(Municipality).where(Municipality.code == code))
+        if found is None:
+            raise NotFoundError(f"unknown municipality {code!r}", field="municipality")
+        return found
+    every = session.scalars(select(Municipality).limit(2)).all()
+    if not every:
+        raise NotFoundError("no municipality yet: import some first", field="municipality")
+    if len(every) > 1:
+        raise InvalidError("several municipalities: name one", field="municipality")
+    return every[0]
+
+
+def wards_by_number(session, municipality_id: int) -> dict[int, int]:
+    """Every ward of a municipality: number -> id."""
+    return dict(session.execute(
+        select(Ward.number, Ward.id).where(Ward.municipality_id == municipality_id)).all())
+
+
+def parse_ward_numbers(numbers: list[int] | str) -> list[int]:
+    """Ward numbers from a list or from text such as "12,14" (InvalidError, field "wards")."""
+    if isinstance(numbers, str):
+        parts = [n.strip() for n in numbers.split(",") if n.strip()]
+        if not parts or not all(n.isascii() and n.isdigit() for n in parts):
+            raise InvalidError("wards are ward numbers separated by commas, e.g. 12,14",
+                               field="wards")
+        numbers = [int(n) for n in parts]
+    if not numbers or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0
+                              for n in numbers):
+        raise InvalidError("wards are ward numbers, e.g. [12, 14]", field="wards")
+    return list(dict.fromkeys(numbers))
+
+
+def ward_ids_by_number(session, municipality: Municipality, numbers: list[int] | str) -> list[int]:
+    """The ids of a municipality's wards with these numbers, in the order given.
+
+    Raises InvalidError (not ward numbers) or NotFoundError (a number the municipality does
+    not have), with field "wards".
+    """
+    wanted = parse_ward_numbers(numbers)
+    rows = dict(session.execute(select(Ward.number, Ward.id).where(
+        Ward.municipality_id == municipality.id, Ward.number.in_(wanted))).all())
+    missing = [str(n) for n in wanted if n not in rows]
+    if missing:
+        raise NotFoundError(f"no ward {', '.join(missing)} in {municipality.name}", field="wards")
+    return [rows[n] for n in wanted]

@@ -2,7 +2,9 @@
 
 `wardlink residents import FILE.csv` takes files of any size in bounded memory: the file is
 read line by line, only the municipalities and their wards are cached, and each batch of
-about 5,000 rows is written with one INSERT ... ON CONFLICT DO UPDATE and committed.
+about 5,000 rows is written with one INSERT ... ON CONFLICT DO UPDATE and committed (the
+one service that commits: a file of a million rows is not one transaction). The command is in
+`app/cli/residents.py`.
 """
 
 from __future__ import annotations
@@ -13,18 +15,18 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-import click
-from flask.cli import with_appcontext
 from sqlalchemy import Boolean, bindparam, case, false, func, literal_column, select
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from app.core.phones import PhoneError, normalise_phone
-from app.models import Municipality, Resident, Ward, utcnow
+from app.errors import NotFoundError
+from app.models import Resident, utcnow
 from app.places.importers import RowError
+from app.places.municipalities import get_municipality, wards_by_number
 
 log = logging.getLogger(__name__)
 
@@ -215,7 +217,10 @@ class _Lookups:
         """(id, region, locales) of the municipality with `code`, or None."""
         if code in self.municipalities:
             return self.municipalities[code]
-        m = self.session.scalar(select(Municipality).where(Municipality.code == code))
+        try:
+            m = get_municipality(self.session, code)
+        except NotFoundError:
+            m = None
         found = (m.id, m.region, frozenset(m.locale_list)) if m is not None else None
         if found is not None or self._misses < _MAX_CACHED_MISSES:
             self._misses += found is None
@@ -226,10 +231,7 @@ class _Lookups:
         """The id of ward `number` of the municipality, or None."""
         wards = self.wards.get(municipality_id)
         if wards is None:
-            rows = self.session.execute(
-                select(Ward.number, Ward.id).where(Ward.municipality_id == municipality_id)
-            )
-            wards = self.wards[municipality_id] = {number: ward_id for number, ward_id in rows}
+            wards = self.wards[municipality_id] = wards_by_number(self.session, municipality_id)
         return wards.get(number)
 
 
@@ -274,28 +276,29 @@ def _parse_row(lookups: _Lookups, fields: list[str], index: dict[str, int]) -> t
     return (municipality_id, phone), ward_id, locale, subscribed
 
 
-def import_residents(session, path_or_handle, progress: bool = False) -> ResidentImportReport:
+Progress = Callable[[int, "int | None"], None]
+"""Called after each batch with (bytes read so far, size of the file or None)."""
+
+
+def import_residents(session, path_or_handle,
+                     progress: Progress | None = None) -> ResidentImportReport:
     """Upsert residents from a CSV file (a path, "-" for stdin, or an open text/binary handle).
 
     Columns: municipality,phone,ward[,language][,subscribed]. Bad rows are counted and the
     first MAX_REPORTED_ERRORS kept with their line numbers; good rows are written in batches,
-    each committed. Raises RowError when the header lacks a required column.
+    each committed. `progress` (a face's progress bar) hears of each batch. Raises RowError
+    when the header lacks a required column.
     """
-    from tqdm import tqdm
-
     started = time.monotonic()
     report = ResidentImportReport()
     source = _Source(path_or_handle)
     upsert = _upsert_statement(session)
     lookups = _Lookups(session)
-    bar = tqdm(total=source.total, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr,
-               desc="residents", disable=None if progress else True, dynamic_ncols=True)
     batch: dict[tuple[int, str], tuple[int, str | None, bool]] = {}
     rows_in_batch = 0
-    reported_bytes = 0
 
     def flush() -> None:
-        nonlocal batch, rows_in_batch, reported_bytes
+        nonlocal batch, rows_in_batch
         if batch:
             new = _write(session, upsert, batch)
             report.created += new
@@ -303,8 +306,8 @@ def import_residents(session, path_or_handle, progress: bool = False) -> Residen
             report.imported += rows_in_batch
         batch = {}
         rows_in_batch = 0
-        bar.update(source.consumed - reported_bytes)
-        reported_bytes = source.consumed
+        if progress is not None:
+            progress(source.consumed, source.total)
 
     try:
         reader = csv.reader(source.lines())
@@ -341,38 +344,7 @@ def import_residents(session, path_or_handle, progress: bool = False) -> Residen
         session.rollback()
         raise
     finally:
-        bar.close()
         source.close()
     report.seconds = time.monotonic() - started
     log.info("resident import: %s in %.1f s", report.summary(), report.seconds)
     return report
-
-
-# --- command -----------------------------------------------------------------------------------
-
-
-@click.group("residents")
-def residents_group():
-    """Residents known to each municipality."""
-
-
-@residents_group.command("import")
-@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
-@with_appcontext
-def import_command(csv_file):
-    """Import residents from CSV_FILE (municipality,phone,ward[,language][,subscribed]).
-
-    Files of any size are streamed and upserted in batches, so running it twice is safe.
-    Bad rows are reported by line number (the first 1,000 individually) and skipped.
-    """
-    from app.extensions import db
-
-    try:
-        report = import_residents(db.session(), csv_file, progress=True)
-    except RowError as exc:
-        raise click.ClickException(str(exc)) from None
-    for line, reason in report.errors:
-        click.echo(f"line {line}: {reason}", err=True)
-    if report.unreported:
-        click.echo(f"... and {report.unreported} more rejected rows", err=True)
-    click.echo(f"residents: {report.summary()}")

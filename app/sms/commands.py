@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -16,6 +16,7 @@ from app.places.residents import get_or_create_resident
 from app.sms.keywords import fault_category, language_code
 from app.tickets.references import clean_reference, is_valid_reference
 from app.tickets.service import create_ticket, find_ticket, ticket_dict
+from app.tickets.templates import TICKET_CONFIRMATION
 
 HELP = N_("{name} SMS: STATUS <ref>, REPORT <fault> <place>, JOIN <ward>, LEAVE, LANG <language>, "
           "STOP, START.")
@@ -37,8 +38,6 @@ LANG_USAGE = N_("Send LANG and a language: {languages}.")
 LANG_DONE = N_("Your language is now {language}.")
 STOP_DONE = N_("You will get no more SMS from {name}. Send START to get them again.")
 START_DONE = N_("Welcome back. You will get SMS from {name} again. Send STOP to stop.")
-TICKET_CONFIRMATION = N_("{name}: your report {reference} ({category}) is logged. "
-                         "Send STATUS {reference} to check it.")
 TEMPLATES = (HELP, UNKNOWN, STATUS_USAGE, STATUS_BAD, STATUS_NOT_FOUND, STATUS_FOUND, REPORT_USAGE,
              REPORT_NO_PLACE, REPORT_NO_WARD, REPORT_DONE, JOIN_USAGE, JOIN_NOT_FOUND, JOIN_DONE,
              LEAVE_DONE, LANG_USAGE, LANG_DONE, STOP_DONE, START_DONE, TICKET_CONFIRMATION)
@@ -58,8 +57,6 @@ class SmsContext:
     inbound_id: int
     provider_id: str
     resident: Resident | None = None
-    after_commit: list = field(default_factory=list)
-    """Callables to run once the reply and the changes are committed (e.g. queue a job)."""
 
     @property
     def locale(self) -> str:
@@ -180,7 +177,7 @@ class Command:
     role: str = "resident"
 
 
-COMMANDS: dict[str, Command] = {
+RESIDENT_COMMANDS: dict[str, Command] = {
     "help": Command(do_help),
     "status": Command(do_status),
     "report": Command(do_report),
@@ -191,10 +188,4 @@ COMMANDS: dict[str, Command] = {
     "start": Command(do_start),
     "unknown": Command(do_unknown),
 }
-"""Resident commands; councillor commands register here with role="councillor"."""
-
-ROLE_CHECKS: dict[str, Callable] = {}
-"""Role name -> function(session, municipality_id, phone) -> bool, for commands whose role is
-not "resident" (the councillor commands register "councillor")."""
-EXTRA_WORDS: list[tuple[str, str]] = []
-"""(word, command) pairs of commands registered by other modules."""
+"""What anyone may send; `app/sms/table.py` joins them with the councillor commands."""

@@ -19,11 +19,11 @@ from app.broadcasts.service import (
     create_broadcast,
     reach,
     segments,
-    start,
+    start_on_commit,
 )
 from app.language.i18n import N_
-from app.models import Broadcast, Ward, utcnow
-from app.sms.commands import COMMANDS, EXTRA_WORDS, ROLE_CHECKS, Command, SmsContext
+from app.models import Broadcast, InboundMessage, Ward, utcnow
+from app.sms.commands import Command, SmsContext
 
 USAGE = N_("Send BROADCAST and your message, e.g. BROADCAST Ward meeting on Friday at 18:00.")
 CONFIRM = N_("This reaches {count} residents of ward {ward}, {segments} SMS each. "
@@ -78,8 +78,6 @@ def do_broadcast(ctx: SmsContext, arg: str) -> str:
 
 def _original_text(ctx: SmsContext, arg: str) -> str:
     """The councillor's own words after the keyword (the parser upper-cases its argument)."""
-    from app.models import InboundMessage
-
     text = ctx.session.get(InboundMessage, ctx.inbound_id).text or ""
     parts = text.strip().split(None, 1)
     return parts[1].strip() if len(parts) > 1 else ""
@@ -108,7 +106,7 @@ def do_yes(ctx: SmsContext, arg: str) -> str:
     pending.status, pending.confirm_code = "scheduled", None
     ward = ctx.session.get(Ward, councillor.ward_id)
     count = reach(ctx.session, ctx.municipality["id"], [ward.id])
-    ctx.after_commit.append(lambda: start(pending.id, pending.urgent))
+    start_on_commit(ctx.session, pending)  # with the reply, once both are committed
     return ctx.t(QUEUED, ward=ward.number, count=count)
 
 
@@ -117,7 +115,11 @@ def is_councillor(session, municipality_id: int, phone: str) -> bool:
     return find_councillor(session, municipality_id, phone) is not None
 
 
-COMMANDS["broadcast"] = Command(do_broadcast, role="councillor")
-COMMANDS["yes"] = Command(do_yes, role="councillor")
-ROLE_CHECKS["councillor"] = is_councillor
-EXTRA_WORDS.extend([("BROADCAST", "broadcast"), ("YES", "yes")])
+COUNCILLOR_COMMANDS: dict[str, Command] = {
+    "broadcast": Command(do_broadcast, role="councillor"),
+    "yes": Command(do_yes, role="councillor"),
+}
+"""What an active councillor may send besides the resident commands."""
+
+COUNCILLOR_WORDS = (("BROADCAST", "broadcast"), ("YES", "yes"))
+"""(word, command) pairs the keyword parser learns for the councillor commands."""

@@ -8,6 +8,7 @@ nothing half-done and the provider retries (it does so for 12 hours).
 from __future__ import annotations
 
 import logging
+import time
 
 import phonenumbers
 from flask import current_app
@@ -22,12 +23,11 @@ from app.outbox.messages import add_message
 from app.outbox.optouts import opt_out
 from app.places import municipalities as routing
 from app.places.residents import find_resident
-from app.sms import councillor_commands  # noqa: F401  (registers BROADCAST and YES)
-from app.sms.commands import COMMANDS, EXTRA_WORDS, ROLE_CHECKS, SmsContext
+from app.sms.commands import SmsContext
 from app.sms.keywords import parse
+from app.sms.table import COMMANDS, EXTRA_WORDS, ROLE_CHECKS
 
 log = logging.getLogger(__name__)
-
 
 
 def _municipality_for(session, event: InboundSms) -> dict | None:
@@ -46,8 +46,6 @@ def _municipality_for(session, event: InboundSms) -> dict | None:
 def _over_rate(phone: str) -> bool:
     limit = int(current_app.config["SMS_INBOUND_PER_MINUTE"])
     try:
-        import time
-
         key = f"wl:sms:rate:{phone}:{int(time.time() // 60)}"
         pipe = redis_store.client.pipeline()
         pipe.incr(key)
@@ -102,11 +100,8 @@ def process_inbound(event: InboundSms) -> int | None:
         resident_id=ctx.resident.id if ctx.resident is not None else None,
         sender_id=municipality.get("sender_id"), reply_to_id=inbound.id,
     )
-    reply_id = _commit(session, inbound, reply)
-    if reply_id is not None:
-        for action in ctx.after_commit:
-            action()
-    return reply_id
+    # What a command queued with `on_commit` (a confirmed broadcast) runs inside the commit.
+    return _commit(session, inbound, reply)
 
 
 def _commit(session, inbound, reply) -> int | None:

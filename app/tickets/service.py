@@ -9,10 +9,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from app.models import Ticket
-from app.places.municipalities import active_categories
+from app.errors import InvalidError, NotFoundError
+from app.language.i18n import gettext
+from app.language.labels import category_label
+from app.models import Resident, Ticket
+from app.outbox.messages import insert_message
+from app.places.municipalities import active_categories, get_municipality
 from app.places.residents import get_or_create_resident
-from app.tickets.references import new_reference
+from app.tickets.references import clean_reference, is_valid_reference, new_reference
+from app.tickets.templates import TICKET_CONFIRMATION
 
 REFERENCE_ATTEMPTS = 3
 """Commits a caller tries before giving up (a reference clash is rare: 10 million of them)."""
@@ -21,8 +26,8 @@ RECENT_LIMIT = 5
 """How many of a caller's own tickets "my recent reports" lists."""
 
 
-class TicketError(RuntimeError):
-    """A ticket could not be created."""
+class TicketError(InvalidError):
+    """A ticket could not be created as asked."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +74,7 @@ def create_ticket(
     """
     categories = active_categories(session, municipality_id)
     if not any(c["id"] == category_id for c in categories):
-        raise TicketError("category does not belong to the municipality")
+        raise TicketError("category does not belong to the municipality", field="category")
     if resident_id is None:
         resident = get_or_create_resident(session, municipality_id, phone)
         if locale and not resident.locale:
@@ -95,10 +100,24 @@ def find_ticket(session, municipality_id: int, reference: str) -> Ticket | None:
     )
 
 
+def ticket_by_reference(session, municipality: str | None, reference: str) -> Ticket:
+    """A municipality's ticket by its reference, as staff type it (spaces and dashes allowed).
+
+    Raises InvalidError (a reference whose check digit is wrong) or NotFoundError, with
+    field "reference"; "municipality" errors come from `get_municipality`."""
+    place = get_municipality(session, municipality)
+    cleaned = clean_reference(reference or "")
+    if not cleaned or not is_valid_reference(cleaned):
+        raise InvalidError(f"{(reference or '')[:20]!r} is not a ticket reference",
+                           field="reference")
+    ticket = find_ticket(session, place.id, cleaned)
+    if ticket is None:
+        raise NotFoundError(f"no ticket {cleaned} in {place.name}", field="reference")
+    return ticket
+
+
 def recent_tickets(session, municipality_id: int, phone: str) -> list[Ticket]:
     """The caller's newest tickets in a municipality."""
-    from app.models import Resident
-
     return list(
         session.scalars(
             select(Ticket)
@@ -133,11 +152,6 @@ def add_confirmation(session, ticket: NewTicket, municipality: dict, locale: str
     """Put the "your report is logged" SMS in the outbox (same transaction as the ticket).
 
     `municipality` is `municipalities.municipality_info`; returns the message's id."""
-    from app.language.i18n import gettext
-    from app.language.labels import category_label
-    from app.outbox.messages import insert_message
-    from app.sms.commands import TICKET_CONFIRMATION
-
     category = next(c for c in active_categories(session, municipality["id"])
                     if c["id"] == ticket.category_id)
     locale = locale or municipality["locales"][0]

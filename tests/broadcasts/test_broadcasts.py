@@ -67,6 +67,7 @@ def test_outage_alert_reaches_several_wards_in_their_languages(gateway, provider
         outage, alert = create_outage(db.session(), m, [ward_id(m, 3), ward_id(m, 5)], "water",
                                       utcnow() - dt.timedelta(minutes=5),
                                       utcnow() + dt.timedelta(hours=4))
+        db.session.commit()  # services leave the commit to their caller
         start(alert.id, urgent=True)
         drain(gateway)
         messages = db.session.scalars(select(Message).where(Message.broadcast_id == alert.id)).all()
@@ -170,14 +171,17 @@ def test_restoration_follows_up_to_the_same_people(gateway, provider, demo):
         add_residents(m, 3, 4, locales=("en", "af"))
         outage, alert = create_outage(db.session(), m, [ward_id(m, 3)], "electricity",
                                       utcnow(), utcnow() + dt.timedelta(hours=2))
+        db.session.commit()  # services leave the commit to their caller
         start(alert.id, urgent=True)
         drain(gateway)
         add_residents(m, 3, 2, start=50)  # joined after the alert: not part of the follow-up
         update = update_outage(db.session(), m, db.session.get(Outage, outage.id),
                                utcnow() + dt.timedelta(hours=5))
+        db.session.commit()  # services leave the commit to their caller
         start(update.id, urgent=True)
         drain(gateway)
         restored = restore_outage(db.session(), m, db.session.get(Outage, outage.id))
+        db.session.commit()  # services leave the commit to their caller
         start(restored.id, urgent=True)
         drain(gateway)
         follow_ups = db.session.scalars(select(Message).where(
@@ -195,8 +199,10 @@ def test_alert_not_sent_before_the_outage_is_over_is_dropped(gateway, provider, 
         add_residents(m, 3, 3)
         outage, alert = create_outage(db.session(), m, [ward_id(m, 3)], "water", utcnow(),
                                       utcnow() + dt.timedelta(hours=1))
+        db.session.commit()
         fan_out(alert.id)  # queued, not yet sent
         restored = restore_outage(db.session(), m, db.session.get(Outage, outage.id))
+        db.session.commit()  # services leave the commit to their caller
         start(restored.id, urgent=True)
         drain(gateway)
         statuses = db.session.scalars(select(Message.status).where(

@@ -21,6 +21,7 @@ def setup_ward(app, ward=3, residents=4):
     with app.app_context():
         session = db.session()
         add_councillor(session, "saldanha", ward, "Cllr Mokoena", COUNCILLOR, "4321")
+        session.commit()  # services leave the commit to their caller
         m = session.scalar(select(Municipality).where(Municipality.code == "saldanha"))
         wid = session.scalar(select(Ward.id).where(Ward.municipality_id == m.id, Ward.number == ward))
         other = session.scalar(select(Ward.id).where(Ward.municipality_id == m.id, Ward.number == 9))

@@ -13,11 +13,11 @@ from app.broadcasts.councillors import (
     PIN_ATTEMPTS,
     CouncillorError,
     add_councillor,
-    councillors_group,
     disable_councillor,
     find_councillor,
     verify_pin,
 )
+from app.cli.councillors import councillors_group
 from app.core.phones import mask_phone
 from app.extensions import db
 from app.models import Councillor, Municipality

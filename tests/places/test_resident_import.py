@@ -8,11 +8,12 @@ import io
 import pytest
 from sqlalchemy import func, select
 
+from app.cli.residents import residents_group
 from app.extensions import db
 from app.models import Municipality, Resident, Ward
 from app.places import resident_import
 from app.places.importers import RowError
-from app.places.resident_import import import_residents, residents_group
+from app.places.resident_import import import_residents
 
 GOOD_AND_BAD = """municipality,phone,ward,language,subscribed
 saldanha,0821234567,3,af,yes

@@ -199,12 +199,12 @@ def test_ussd_ticket_confirmation_is_a_real_sms(app, phone):
 
 
 def test_a_crashing_command_keeps_the_message(app, demo, client, monkeypatch):
-    from app.sms import commands
+    from app.sms import commands, table
 
     def boom(ctx, arg):
         raise RuntimeError("bug")
 
-    monkeypatch.setitem(commands.COMMANDS, "help", commands.Command(boom))
+    monkeypatch.setitem(table.COMMANDS, "help", commands.Command(boom))
     assert sms(client, "HELP", msg_id="ATXid_crash").status_code == 200
     with app.app_context():
         row = db.session.scalar(select(InboundMessage))

@@ -36,6 +36,7 @@ def test_resident_only_then_councillor_too(ctx, demo):
     assert profile["locale"] == "af" and profile["ward"] is None and profile["subscribed"] is False
     save_profile(db.session(), sal, PHONE, "ward", _ward_id(sal, 3))
     add_councillor(db.session(), "saldanha", 5, "Cllr T. Mokoena", "0821234567", "2468")
+    db.session.commit()  # services leave the commit to their caller
     profile, card = _lookup(sal)
     assert profile["ward"]["number"] == 3 and profile["id"] is not None
     assert card["name"] == "Cllr T. Mokoena" and card["ward"]["number"] == 5
@@ -45,9 +46,11 @@ def test_resident_only_then_councillor_too(ctx, demo):
 def test_councillor_only_and_disabled(ctx, demo):
     sal = _mid("saldanha")
     add_councillor(db.session(), "saldanha", 3, "Cllr T. Mokoena", "0821234567", "2468")
+    db.session.commit()
     profile, card = _lookup(sal)
     assert profile is None and card["ward"]["number"] == 3
     disable_councillor(db.session(), "saldanha", "0821234567")
+    db.session.commit()
     assert _lookup(sal) == (None, None)
 
 
