@@ -31,21 +31,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Webhooks and the CLI keep no browser state: no signed cookie is read or written.
     app.session_interface = _NoCookies()
 
+    # Imported here, not at the top: this is the package every `app.*` module imports first,
+    # so importing the web stack at its top would make each of them import it (and form a
+    # cycle with every module that imports `app.extensions`).
+    from app import cli
+    from app.channels import registry
+    from app.channels.africastalking import views as africastalking_views
+    from app.core import health
     from app.extensions import db, redis_store
 
     db.init_app(app)
     redis_store.init_app(app)
-
-    from app.channels import registry
-    from app.channels.africastalking import views as africastalking_views
-    from app.core import health
-
     registry.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(africastalking_views.bp)
-
-    from app import cli
-
     cli.init_app(app)
 
     @app.errorhandler(HTTPException)

@@ -22,6 +22,7 @@ Facts the view resolves for these screens (see `app/ussd/resolver.py`):
 
 from __future__ import annotations
 
+from app.language.gsm import count_segments, to_gsm
 from app.language.i18n import N_, language_name
 from app.language.labels import category_label, status_label
 from app.tickets.references import clean_reference, is_valid_reference
@@ -276,8 +277,6 @@ def pick_report_ward(ctx: Ctx, choice: str) -> None:
 
 def enter_location(ctx: Ctx, typed: str) -> None:
     """Free text: a street, a landmark. `*` and emoji are allowed and cleaned, not fatal."""
-    from app.language.gsm import to_gsm
-
     text = " ".join(to_gsm(typed).replace("?", " ").split())
     if len(text) < LOCATION_MIN:
         ctx.notice(N_("Please type a few words."))
@@ -500,8 +499,6 @@ def enter_pin(ctx: Ctx, typed: str) -> None:
 
 def enter_broadcast(ctx: Ctx, typed: str) -> None:
     """The message: reach and cost are shown before anything is sent."""
-    from app.language.gsm import count_segments, to_gsm
-
     s = ctx.session
     if not s.get("pin_ok"):
         ctx.home()

@@ -13,13 +13,18 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from flask import current_app
+from redis.exceptions import RedisError
 from sqlalchemy import func, or_, select, update
 
 from app.channels.events import ProviderError, SmsSender
 from app.channels.registry import DEFAULT_CHANNEL, get_channel, sms_sender
-from app.extensions import db
+from app.extensions import db, redis_store
 from app.models import Broadcast, Message, Municipality, utcnow
+from app.outbox.messages import dispatch
 from app.outbox.optouts import opt_out, suppressed
+from app.outbox.rate_limit import acquire
+from workers.broadcasts import finish_if_done
+from workers.queues import ORDER, get_queue
 
 log = logging.getLogger(__name__)
 
@@ -156,8 +161,6 @@ def send_messages(message_ids: list[int]) -> dict:
     if postponed:
         _postpone(session, postponed, queues)
         counts["postponed"] = len(postponed)
-    from workers.broadcasts import finish_if_done
-
     for broadcast_id in broadcasts:
         finish_if_done(session, broadcast_id)
     return dict(counts)
@@ -167,9 +170,6 @@ def _send_chunk(session, provider: SmsSender, channel: str, text: str, sender_id
                 chunk: list[Claimed]) -> bool:
     """One provider request for the chunk, then one bulk UPDATE with every row's result.
     Returns False when the provider failed the whole request transiently (it is down)."""
-    from app.extensions import redis_store
-    from app.outbox.rate_limit import acquire
-
     by_number: dict[str, list[Claimed]] = defaultdict(list)
     for row in chunk:
         by_number[row.phone].append(row)
@@ -265,10 +265,6 @@ def _schedule_retry(rows: list[Claimed]) -> None:
 def _send_later(jobs: dict[tuple[str, int], list[int]], what: str) -> None:
     """Schedule send jobs, ids per (queue, delay in seconds), in RQ's scheduler; Redis
     trouble is logged and left to the reaper (the rows stay queued in SQL)."""
-    from redis.exceptions import RedisError
-
-    from workers.queues import get_queue
-
     try:
         for (queue, delay), ids in jobs.items():
             get_queue(queue).enqueue_in(dt.timedelta(seconds=delay), "workers.sender.send_messages",
@@ -285,11 +281,6 @@ def reap(stale_after: int = 120, unknown_after: int = 900) -> dict:
     Rows of a queue that still has jobs waiting are not lost, only late (a million-recipient
     broadcast keeps the bulk queue busy for minutes): they are left alone until it drains.
     """
-    from redis.exceptions import RedisError
-
-    from app.outbox.messages import dispatch
-    from workers.queues import ORDER, get_queue
-
     session = db.session()
     now = utcnow()
     stuck = list(session.scalars(

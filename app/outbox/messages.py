@@ -13,6 +13,7 @@ from redis.exceptions import RedisError
 
 from app.language.gsm import count_segments, to_gsm
 from app.models import Message
+from workers.queues import get_queue
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +64,6 @@ def dispatch(message_ids: list[int], queue: str = "high", batch: int = 1,
 
     With `pipeline` the jobs only join it: the caller executes it with its own commands
     (a USSD turn sends them with its session, in one round trip) and owns its errors."""
-    from workers.queues import get_queue
-
     if not message_ids:
         return
     q = get_queue(queue)

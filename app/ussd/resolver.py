@@ -8,7 +8,9 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.broadcasts.councillors import verify_pin
 from app.broadcasts.outages import outage_dict, ward_outages
+from app.broadcasts.service import broadcasts_today, create_broadcast, reach, start
 from app.extensions import db, redis_store
 from app.models import Broadcast, Councillor, Ticket
 from app.places import municipalities as routing
@@ -143,21 +145,15 @@ class Resolver:
         return self._caller(municipality_id, phone)[1]
 
     def _check_pin(self, councillor_id: int, _sid: str, _turn, payload) -> str:
-        from app.broadcasts.councillors import verify_pin
-
         councillor = self.session.get(Councillor, councillor_id)
         if councillor is None or not councillor.active:
             return "wrong"
         return verify_pin(self.session, councillor, payload["pin"])
 
     def _reach(self, municipality_id: int, ward_id: int) -> int:
-        from app.broadcasts.service import reach
-
         return reach(self.session, municipality_id, [ward_id])
 
     def _create_broadcast(self, source_key: str, payload) -> dict:
-        from app.broadcasts.service import broadcasts_today, create_broadcast, reach, start
-
         councillor = self.session.get(Councillor, payload["councillor_id"])
         if councillor is None or not councillor.active:
             return {"status": "limit", "limit": 0}
