@@ -51,6 +51,17 @@ def _form():
         return None
 
 
+def _callback(channel_name: str):
+    """The channel and the form of an SMS or session-end callback, or the error answer
+    (404 for a channel this deployment does not have, 400 for a body that is no form)."""
+    channel, form = _channel(channel_name), _form()
+    if channel is None:
+        return None, None, (jsonify(error="no such channel"), 404)
+    if form is None:
+        return None, None, (jsonify(error="bad request"), 400)
+    return channel, form, None
+
+
 def _unavailable(what: str):
     db.session.rollback()
     log.error("sms %s not stored: database unavailable", what)
@@ -80,12 +91,9 @@ def ussd(channel_name: str):
 @require_token
 def ussd_events(channel_name: str):
     """The provider's session-end notification, stored for reporting."""
-    channel = _channel(channel_name)
-    form = _form()
-    if channel is None:
-        return jsonify(error="no such channel"), 404
-    if form is None:
-        return jsonify(error="bad request"), 400
+    channel, form, refused = _callback(channel_name)
+    if refused:
+        return refused
     values = at_ussd.parse_session_end(form, channel.region)
     try:
         with db.begin() as session:
@@ -101,12 +109,9 @@ def ussd_events(channel_name: str):
 @require_token
 def incoming(channel_name: str):
     """An SMS from a resident."""
-    channel = _channel(channel_name)
-    form = _form()
-    if channel is None:
-        return jsonify(error="no such channel"), 404
-    if form is None:
-        return jsonify(error="bad request"), 400
+    channel, form, refused = _callback(channel_name)
+    if refused:
+        return refused
     try:
         region = region_for_code(db.session, "sms", (form.get("to") or "").strip()[:32],
                                  channel.region)
@@ -120,12 +125,9 @@ def incoming(channel_name: str):
 @require_token
 def delivery(channel_name: str):
     """A delivery report: moves the outbox row to delivered or failed."""
-    channel = _channel(channel_name)
-    form = _form()
-    if channel is None:
-        return jsonify(error="no such channel"), 404
-    if form is None:
-        return jsonify(error="bad request"), 400
+    channel, form, refused = _callback(channel_name)
+    if refused:
+        return refused
     report = at_sms.parse_delivery_report(form, channel.region, channel.name)
     if report is None:
         return OK  # nothing to attach it to; answering 200 stops the retries
@@ -140,12 +142,9 @@ def delivery(channel_name: str):
 @require_token
 def optout(channel_name: str):
     """A subscriber used the provider's bulk SMS opt-out."""
-    channel = _channel(channel_name)
-    form = _form()
-    if channel is None:
-        return jsonify(error="no such channel"), 404
-    if form is None:
-        return jsonify(error="bad request"), 400
+    channel, form, refused = _callback(channel_name)
+    if refused:
+        return refused
     event = at_sms.parse_bulk_optout(form, channel.region, channel.name)
     if event.phone is None:
         log.warning("bulk opt-out without a readable number ignored")
