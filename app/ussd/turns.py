@@ -70,10 +70,10 @@ def answer(turn: UssdTurn, codec: Codec, menu: Menu = CITIZEN_MENU) -> Reply:
                                   turn.network_code)
         locale = session.get("locale")
         typed, memory = codec.read_input(turn, session.get("wire"))
-        if typed is None and session.get("reply"):
+        stored = session.get("reply")
+        if typed is None and isinstance(stored, list) and len(stored) == 2:
             # The same turn again (an operator retry): the same answer, no second effect.
-            text, end = session["reply"]
-            return Reply(text, end)
+            return Reply(str(stored[0]), bool(stored[1]))
         outcome = run_step(session, typed or "", resolver, menu, codec.budget)
         if outcome.reply is None:
             raise RuntimeError(f"menu needed more than {MAX_ROUNDS} rounds")
