@@ -20,7 +20,7 @@ LOCK_KEY = "wl:reaper:lock"
 
 def reap_all() -> dict:
     """One pass over the outbox and the broadcasts; returns what it did."""
-    from workers.broadcasts import reap_broadcasts
+    from workers.fanout import reap_broadcasts
     from workers.sender import reap
 
     result = reap()

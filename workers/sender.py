@@ -149,7 +149,7 @@ def send_messages(message_ids: list[int]) -> dict:
     if postponed:
         _postpone(session, postponed, queues)
         counts["postponed"] = len(postponed)
-    from workers.broadcasts import finish_if_done
+    from workers.fanout import finish_if_done
 
     for broadcast_id in broadcasts:
         finish_if_done(session, broadcast_id)
