@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from flask import has_request_context
 from rq import Queue, SimpleWorker
+from rq.job import Job
+from rq.utils import import_attribute
 
 from app.extensions import redis_store
+from workers.reaper import MOVED_JOBS
 
 HIGH = "high"
 """Replies and confirmations a citizen is waiting for."""
@@ -24,9 +27,23 @@ def get_queue(name: str, connection=None) -> Queue:
     return Queue(name, connection=connection)
 
 
+class WardlinkJob(Job):
+    """A job whose function may have moved since it was queued: the reaper rewrites such jobs
+    once a minute, and a worker that picks one up first runs it under its new path."""
+
+    @property
+    def func(self):
+        moved = MOVED_JOBS.get(self.func_name)
+        if moved is not None and self.instance is None:
+            return import_attribute(moved)
+        return super().func
+
+
 class WardlinkWorker(SimpleWorker):
     """Runs jobs in the worker's app context and gives every job a fresh database session:
     one failed job (a timeout mid-SQL, a constraint error) must not poison the next ones."""
+
+    job_class = WardlinkJob
 
     def perform_job(self, job, queue, *args, **kwargs):
         from app.extensions import db
