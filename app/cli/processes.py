@@ -14,11 +14,12 @@ import time
 from pathlib import Path
 
 import click
+import requests
 from flask import current_app
 from flask.cli import with_appcontext
 
-STARTUP_TIMEOUT = 30
-"""Seconds `serve` waits for gunicorn to accept connections before giving up."""
+STARTUP_TIMEOUT = 60
+"""Seconds `serve` waits for the web process to answer before giving up."""
 
 
 @click.command("worker")
@@ -84,10 +85,11 @@ def _port_free(host: str, port: int) -> bool:
 
 
 def _answers(host: str, port: int) -> bool:
+    """Whether the web process answers its health check (gunicorn listens before its
+    workers have loaded the app)."""
     try:
-        with socket.create_connection((host, port), timeout=0.5):
-            return True
-    except OSError:
+        return requests.get(f"http://{host}:{port}/healthz", timeout=2).status_code == 200
+    except requests.RequestException:
         return False
 
 
@@ -195,7 +197,7 @@ def serve(host, port, worker_count):
     if failed and not asked:
         name, code = failed
         why = (f"exited with code {code}" if code is not None
-               else f"did not accept connections within {STARTUP_TIMEOUT} s")
+               else f"did not answer within {STARTUP_TIMEOUT} s")
         click.echo(f"wardlink: the {name} process {why}; stopped the others", err=True)
         sys.exit(1)
 
