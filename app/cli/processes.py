@@ -158,7 +158,6 @@ def serve(host, port, worker_count):
         plan.append((f"high worker{suffix}", [*wardlink, "worker", "--queues", "high"]))
         plan.append((f"bulk worker{suffix}", [*wardlink, "worker", "--queues", "bulk,high"]))
     plan.append(("cron", [*wardlink, "cron"]))
-    procs = [(name, subprocess.Popen(argv, env=env)) for name, argv in plan]
     asked = False  # Ctrl-C or SIGTERM: a stop, not a failure
 
     def ask_stop(*_args):
@@ -169,6 +168,7 @@ def serve(host, port, worker_count):
         return next(((name, p.returncode) for name, p in procs if p.poll() is not None), None)
 
     signal.signal(signal.SIGTERM, ask_stop)
+    procs = [(name, subprocess.Popen(argv, env=env)) for name, argv in plan]
     failed = None
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT
