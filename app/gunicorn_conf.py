@@ -5,6 +5,8 @@ Threads suit a webhook app that waits on Redis and SQL for most of each request.
 
 import os
 
+# Every interface, on the platform's PORT (the Procfile's web process). `wardlink serve` passes
+# --bind 127.0.0.1:PORT (its --host), which wins over this.
 bind = "0.0.0.0:" + os.environ.get("PORT", "8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"

@@ -73,7 +73,7 @@ def test_three_wrong_codes_cancel_a_pending_broadcast(app, demo):
 def test_read_timeout_makes_broadcast_rows_unknown(gateway, provider, demo):
     from app.broadcasts.service import create_broadcast
     from tests.broadcasts.test_broadcasts import add_residents, municipality, ward_id
-    from workers.broadcasts import fan_out
+    from workers.fanout import fan_out
     from workers.sender import send_messages
 
     provider.configure(hang_seconds=3)
@@ -182,7 +182,7 @@ def test_postponed_broadcast_rows_stay_on_the_bulk_queue(gateway, provider, demo
     (none is retried), the rest are postponed, and on their own queue, not `high`."""
     from app.broadcasts.service import create_broadcast
     from tests.broadcasts.test_broadcasts import add_residents, municipality, ward_id
-    from workers.broadcasts import fan_out
+    from workers.fanout import fan_out
     from workers.sender import send_messages
 
     provider.configure(hang_seconds=3)

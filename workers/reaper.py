@@ -1,15 +1,23 @@
-"""The reaper: SQL is the source of truth, so once a minute one worker looks for outbox rows
-the queues lost (a Redis restart, a job killed) and settles rows left by dead workers."""
+"""The reaper: SQL is the source of truth, so once a minute a job looks for outbox rows the
+queues lost (a Redis restart, a job killed), settles rows left by dead workers, and points
+jobs queued under an old module path at the new one.
+
+The cron process (`wardlink cron`, see `workers/cron.py`) enqueues `reap_once` every
+INTERVAL seconds on the `high` queue; a worker runs it in its app context.
+"""
 
 from __future__ import annotations
 
 import logging
-import threading
+import zlib
 
 from redis.exceptions import RedisError
+from rq.exceptions import DeserializationError
+from rq.job import Job
 
 from app.extensions import redis_store
-from workers.broadcasts import reap_broadcasts
+from workers.fanout import reap_broadcasts
+from workers.queues import MOVED_JOBS
 from workers.sender import reap
 
 log = logging.getLogger(__name__)
@@ -17,18 +25,23 @@ log = logging.getLogger(__name__)
 INTERVAL = 60
 """Seconds between two reaper runs (RapidPro's mailroom uses a minute too)."""
 LOCK_KEY = "wl:reaper:lock"
-"""Only the worker holding this key reaps in a given minute."""
+"""Only the run holding this key reaps in a given minute (two cron processes enqueue two)."""
+FETCH_CHUNK = 500
+"""Jobs fetched from Redis per round trip while looking for moved ones."""
 
 
 def reap_all() -> dict:
-    """One pass over the outbox and the broadcasts; returns what it did."""
+    """One pass over the outbox, the broadcasts and the queued jobs; returns what it did."""
     result = reap()
     result.update(reap_broadcasts())
+    result["jobs_moved"] = requeue_moved_jobs()
     return result
 
 
 def reap_once() -> dict | None:
-    """Run the reaper if no other worker did in the last interval; returns what it did."""
+    """Run the reaper if no other run did in the last interval; returns what it did.
+
+    This is the cron job: it runs in a worker, inside the worker's app context."""
     try:
         if not redis_store.worker_client.set(LOCK_KEY, "1", nx=True, ex=INTERVAL - 5):
             return None
@@ -40,17 +53,36 @@ def reap_once() -> dict | None:
     return result
 
 
-def start_reaper_thread(app, stop: threading.Event) -> threading.Thread:
-    """A daemon thread of the worker process running `reap_once` every INTERVAL seconds."""
+def requeue_moved_jobs() -> int:
+    """Rewrite queued and scheduled jobs whose function is in MOVED_JOBS to name the new path,
+    keeping their id, place in the queue, arguments and timeouts; returns how many."""
+    from workers.queues import ORDER, get_queue
 
-    def loop() -> None:
-        while not stop.wait(INTERVAL):
-            with app.app_context():
-                try:
-                    reap_once()
-                except Exception:  # noqa: BLE001 - the reaper must outlive one bad run
-                    log.exception("reaper run failed")
+    conn = redis_store.worker_client
+    moved = 0
+    for name in ORDER:
+        queue = get_queue(name, conn)
+        ids = queue.get_job_ids() + queue.scheduled_job_registry.get_job_ids()
+        for start in range(0, len(ids), FETCH_CHUNK):
+            for job in Job.fetch_many(ids[start:start + FETCH_CHUNK], connection=conn):
+                moved += _move(job, conn)
+    return moved
 
-    thread = threading.Thread(target=loop, name="wardlink-reaper", daemon=True)
-    thread.start()
-    return thread
+
+def _move(job: Job | None, conn) -> int:
+    if job is None:  # it ran (or expired) since its id was listed
+        return 0
+    try:
+        old = job.func_name
+    except DeserializationError:
+        return 0
+    new = MOVED_JOBS.get(old)
+    if new is None:
+        return 0
+    job.func_name = new
+    # Only the `data` field (RQ keeps the function, args and kwargs there, compressed) and the
+    # description change: saving the whole job could overwrite the status a worker that just
+    # dequeued it has written.
+    conn.hset(job.key, mapping={"data": zlib.compress(job.data),
+                                "description": (job.description or "").replace(old, new, 1)})
+    return 1

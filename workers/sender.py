@@ -23,7 +23,7 @@ from app.models import Broadcast, Message, Municipality, utcnow
 from app.outbox.messages import dispatch
 from app.outbox.optouts import opt_out, suppressed
 from app.outbox.rate_limit import acquire
-from workers.broadcasts import finish_if_done
+from workers.fanout import finish_if_done
 from workers.queues import ORDER, get_queue
 
 log = logging.getLogger(__name__)

@@ -97,7 +97,7 @@ def start(broadcast_id: int, urgent: bool = False) -> None:
     """Queue the fan-out job now (urgent ones at the front of the bulk queue); services
     use `start_on_commit`, so the job never runs before its rows are committed."""
     try:
-        get_queue(BULK).enqueue("workers.broadcasts.fan_out", broadcast_id, job_timeout=3600,
+        get_queue(BULK).enqueue("workers.fanout.fan_out", broadcast_id, job_timeout=3600,
                                 result_ttl=0, at_front=urgent)
     except RedisError:
         # The broadcast is safe in SQL; the reaper starts its fan-out within minutes.

@@ -13,7 +13,7 @@ from app.channels.africastalking.fake import command as fake_provider
 from app.cli.councillors import councillors_group
 from app.cli.database import db_group
 from app.cli.places import categories_group, demo, municipalities_group, wards_group
-from app.cli.processes import reap_command, serve, simulate, worker
+from app.cli.processes import cron, reap_command, serve, simulate, worker
 from app.cli.residents import residents_group
 from app.cli.staff import broadcasts_group, outages_group
 from app.config import ConfigError
@@ -41,7 +41,7 @@ def init_app(app) -> None:
         app.cli.add_command(command)
 
 
-COMMANDS = (db_group, municipalities_group, wards_group, categories_group, demo, worker, serve, simulate,
-            fake_provider, reap_command, outages_group, broadcasts_group, councillors_group,
+COMMANDS = (db_group, municipalities_group, wards_group, categories_group, demo, worker, cron, serve,
+            simulate, fake_provider, reap_command, outages_group, broadcasts_group, councillors_group,
             residents_group)
 """Every command `init_app` attaches."""

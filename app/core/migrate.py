@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -24,10 +26,23 @@ def alembic_config(url: str, connection=None) -> Config:
     return cfg
 
 
-def upgrade(db, revision: str = "head") -> None:
-    """Bring the database bound to `db` up to `revision`."""
-    with db.engine.begin() as connection:
+def upgrade(db, revision: str = "head", *, quiet: bool = False) -> None:
+    """Bring the database bound to `db` up to `revision`; `quiet` keeps Alembic's INFO lines
+    (one per migration) off the terminal, for commands whose output is their screen."""
+    with _alembic_level(logging.WARNING if quiet else None), db.engine.begin() as connection:
         command.upgrade(alembic_config(db.url, connection), revision)
+
+
+@contextmanager
+def _alembic_level(level: int | None):
+    logger = logging.getLogger("alembic")
+    before = logger.level
+    if level is not None:
+        logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.setLevel(before)
 
 
 def downgrade(db, revision: str) -> None:

@@ -3,10 +3,30 @@
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
 from app.language.gsm import gsm_length
+
+"""Where the gateway takes the provider's USSD callbacks."""
+TIMEOUT = 15
+"""Seconds to wait for a remote gateway's answer."""
+
+
+class GatewayError(Exception):
+    """A remote gateway could not be reached or refused a turn; the message is one line for the
+    user, with no token in it."""
+
+
+def display_url(url: str) -> str:
+    """`url` as it may be shown: no query string, fragment or password (a token can hide there)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
 
 
 class Phone:
@@ -41,8 +61,25 @@ class Phone:
                 resp = client.post(self.path, data=form,
                                    query_string={"token": token})
                 return resp.get_data(as_text=True)
-        resp = requests.post(self.url.rstrip("/") + self.path,
-                             params={"token": self.token}, data=form, timeout=15)
+        return self._post_remote(form)
+
+    def _post_remote(self, form: dict) -> str:
+        # requests' exceptions quote the URL with its query string, the token: none is shown.
+        base = display_url(self.url)
+        try:
+            resp = requests.post(self.url.rstrip("/") + self.path, params={"token": self.token},
+                                 data=form, timeout=TIMEOUT)
+        except requests.ConnectionError:
+            raise GatewayError(f"no gateway answers at {base} (is 'wardlink serve' running?)") from None
+        except requests.Timeout:
+            raise GatewayError(f"the gateway at {base} did not answer within {TIMEOUT} s") from None
+        except requests.RequestException as exc:
+            raise GatewayError(f"the request to {base} failed ({type(exc).__name__})") from None
+        if resp.status_code == 403:
+            raise GatewayError(f"the gateway at {base} says: wrong token "
+                               "(--token, WEBHOOK_TOKEN or the instance's webhook_token file)")
+        if resp.status_code != 200:
+            raise GatewayError(f"the gateway at {base} answered HTTP {resp.status_code}")
         return resp.text
 
     def play(self, prompt, echo) -> None:

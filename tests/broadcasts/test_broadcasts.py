@@ -19,7 +19,7 @@ from app.broadcasts.service import create_broadcast, reach, start
 from app.extensions import db, redis_store
 from app.models import Broadcast, Message, Municipality, Outage, Resident, Ward, utcnow
 from tests.sms.helpers import sms
-from workers.broadcasts import fan_out
+from workers.fanout import fan_out
 from workers.sender import reap
 
 SAST = dt.timezone(dt.timedelta(hours=2))
@@ -142,7 +142,7 @@ def test_quiet_hours(local, expected):
 
 
 def test_non_urgent_broadcast_waits_for_allowed_hours(gateway, provider, demo, monkeypatch):
-    import workers.broadcasts as fanout
+    import workers.fanout as fanout
 
     sunday = dt.datetime(2026, 11, 29, 10, 0, tzinfo=SAST)
     monkeypatch.setattr(fanout, "utcnow", lambda: sunday.astimezone(dt.UTC))

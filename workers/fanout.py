@@ -131,7 +131,7 @@ def _aware(moment: dt.datetime) -> dt.datetime:
 
 
 def _schedule(broadcast_id: int, when: dt.datetime) -> None:
-    get_queue(BULK).enqueue_at(when, "workers.broadcasts.fan_out", broadcast_id,
+    get_queue(BULK).enqueue_at(when, "workers.fanout.fan_out", broadcast_id,
                                job_timeout=3600, result_ttl=0)
 
 
