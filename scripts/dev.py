@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set up and run wardlink on a fresh machine with only Python 3.11+.
 
-    python3 scripts/dev.py serve   # gateway (web + worker) on SQLite and an embedded Redis
+    python3 scripts/dev.py serve   # gateway (web, workers, cron) on SQLite and an embedded Redis
     python3 scripts/dev.py test    # the test suite (pytest arguments may follow)
 
 Creates `.venv` beside the project on first use and reinstalls when pyproject.toml changes.
