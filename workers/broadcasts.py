@@ -66,7 +66,7 @@ def fan_out(broadcast_id: int) -> dict:
         return {"skipped": True}
     municipality = session.get(Municipality, broadcast.municipality_id)
     now = utcnow()
-    if broadcast.expires_at is not None and _aware(broadcast.expires_at) <= now:
+    if broadcast.expires_at is not None and broadcast.expires_at <= now:
         broadcast.status = "dropped"  # an alert for an outage that is over is not sent late
         session.commit()
         return {"dropped": True}
@@ -124,10 +124,6 @@ def fan_out(broadcast_id: int) -> dict:
     return {"written": written}
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
 def _schedule(broadcast_id: int, when: dt.datetime) -> None:
     from workers.queues import BULK, get_queue
 
@@ -181,7 +177,7 @@ def reap_broadcasts(stuck_after: int = 300) -> dict:
             due_at = broadcast.scheduled_at or broadcast.created_at
         else:  # fanning out: alive while its heartbeat is recent
             due_at = broadcast.heartbeat_at or broadcast.started_at or broadcast.created_at
-        if _aware(due_at) <= stale:  # its job was lost (or is very late): run it again
+        if due_at <= stale:  # its job was lost (or is very late): run it again
             from app.broadcasts.service import start
 
             start(broadcast.id, broadcast.urgent)

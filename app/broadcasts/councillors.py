@@ -34,13 +34,6 @@ class CouncillorError(ValueError):
     """A councillor cannot be added or changed; the message says why."""
 
 
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    # SQLite hands timestamps back without a zone; every stored timestamp is UTC.
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value
-
-
 def _municipality(session, code: str) -> Municipality:
     m = session.scalar(select(Municipality).where(Municipality.code == (code or "").strip().lower()))
     if m is None:
@@ -108,13 +101,13 @@ def verify_pin(session, councillor: Councillor, pin: str, now: dt.datetime | Non
     answers "locked"; while locked every PIN, even the right one, answers "locked" and is not
     counted. A right PIN resets the count. A disabled councillor is always "locked".
     """
-    now = _utc(now) or utcnow()
+    now = now or utcnow()
     # Lock the row (PostgreSQL) so parallel attempts are counted one after the other.
     session.refresh(councillor, with_for_update=True)
     if not councillor.active:
         session.commit()
         return "locked"
-    locked_until = _utc(councillor.locked_until)
+    locked_until = councillor.locked_until
     if locked_until is not None and now < locked_until:
         session.commit()
         return "locked"
@@ -220,7 +213,7 @@ def list_command(municipality_code):
     codes = dict(session.execute(select(Municipality.id, Municipality.code)).all())
     now = utcnow()
     for c in councillors:
-        locked_until = _utc(c.locked_until)
+        locked_until = c.locked_until
         if not c.active:
             status = "disabled"
         elif locked_until is not None and locked_until > now:
