@@ -27,12 +27,14 @@ from app.models import (
     message_active,
     utcnow,
 )
+from app.vocabulary import BroadcastKind, BroadcastStatus, MessagePurpose, MessageQueue, MessageStatus
 
 log = logging.getLogger(__name__)
 
-FINAL = ("done", "cancelled", "dropped", "pending_confirmation")
+FINAL = (BroadcastStatus.DONE, BroadcastStatus.CANCELLED, BroadcastStatus.DROPPED,
+         BroadcastStatus.PENDING_CONFIRMATION)
 """States in which a fan-out job has nothing to do."""
-PURPOSES = {"broadcast": "broadcast"}
+PURPOSES = {BroadcastKind.BROADCAST: MessagePurpose.BROADCAST}
 """Message purpose per broadcast kind (everything else is an alert)."""
 
 
@@ -87,7 +89,7 @@ def fan_out(broadcast_id: int) -> dict:
 
     texts = broadcast.texts
     segments = {k: count_segments(v) for k, v in texts.items()}
-    purpose = PURPOSES.get(broadcast.kind, "alert")
+    purpose = PURPOSES.get(broadcast.kind, MessagePurpose.ALERT)
     written = 0
     while True:
         ids = list(session.scalars(
@@ -102,8 +104,11 @@ def fan_out(broadcast_id: int) -> dict:
             _by_locale(texts, lambda k: texts[k]),
             _by_locale(texts, lambda k: segments[k].encoding),
             _by_locale(texts, lambda k: segments[k].segments),
-            literal(purpose), literal(False), literal("bulk"), literal(municipality.sms_sender_id),
-            literal("queued"), literal(0), literal(broadcast.id), literal(stamp), literal(stamp),
+            # Typed like their columns: checked and converted as in any other insert.
+            literal(purpose, Message.purpose.type), literal(False),
+            literal(MessageQueue.BULK, Message.queue.type), literal(municipality.sms_sender_id),
+            literal(MessageStatus.QUEUED, Message.status.type), literal(0), literal(broadcast.id),
+            literal(stamp, Message.created_at.type), literal(stamp, Message.updated_at.type),
         ).where(_recipients(broadcast), Resident.id > low, Resident.id <= high)
         insert = _insert(session).from_select(
             ["municipality_id", "resident_id", "phone", "text", "encoding", "segments", "purpose",
