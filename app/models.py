@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -18,11 +20,67 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from app.vocabulary import (
+    BroadcastKind,
+    BroadcastStatus,
+    Channel,
+    InboundStatus,
+    MessageEncoding,
+    MessagePurpose,
+    MessageQueue,
+    MessageStatus,
+    OptOutAction,
+    OptOutChannel,
+    OutageStatus,
+    TicketSource,
+    TicketStatus,
+)
 
 
 def utcnow() -> dt.datetime:
     """Timezone-aware now in UTC; every stored timestamp is UTC."""
     return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored and read back as an aware datetime in UTC, on every backend.
+
+    SQLite keeps no zone (it would hand back naive values, and store an aware non-UTC value
+    as its wall-clock time); PostgreSQL hands back the session's zone. Both are made UTC
+    here, once, instead of at every comparison. A naive value is refused: it is a bug (local
+    time or UTC? nobody can tell once it is stored)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        """Check and convert a value on its way in."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value.isoformat()} given for a UTC timestamp")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value, dialect):
+        """Make a stored value aware UTC on its way out."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+def closed_set(values: type[StrEnum], length: int, name: str) -> Enum:
+    """A VARCHAR(`length`) column type that only takes `values`, held by a CHECK constraint
+    named `ck_<table>_<name>` (the same on SQLite and PostgreSQL; migrations repeat it).
+
+    Rows read back hold enum members, which compare equal to their strings; an unknown
+    string is refused before it reaches the database."""
+    return Enum(values, native_enum=False, create_constraint=True, length=length,
+                values_callable=lambda members: [m.value for m in members],
+                validate_strings=True, name=name)
 
 
 NAMING_CONVENTION = {
@@ -56,7 +114,7 @@ class Municipality(Base):
     sms_sender_id: Mapped[str | None] = mapped_column(String(16))
     channel: Mapped[str | None] = mapped_column(String(32))
     """The channel its SMS go out through (None: the default channel)."""
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     @property
     def locale_list(self) -> list[str]:
@@ -71,7 +129,7 @@ class ServiceCode(Base):
     __table_args__ = (UniqueConstraint("channel", "code", "municipality_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    channel: Mapped[str] = mapped_column(String(8))  # "ussd" or "sms"
+    channel: Mapped[Channel] = mapped_column(closed_set(Channel, 8, "channel"))
     code: Mapped[str] = mapped_column(String(32), index=True)
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id", ondelete="CASCADE"))
 
@@ -116,16 +174,12 @@ class Resident(Base):
     locale: Mapped[str | None] = mapped_column(String(8))
     subscribed: Mapped[bool] = mapped_column(Boolean, default=False)
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+        UTCDateTime(), default=utcnow, onupdate=utcnow
     )
 
     ward: Mapped[Ward | None] = relationship()
-
-
-TICKET_STATUSES = ("open", "assigned", "in_progress", "resolved", "closed")
-"""Life of a ticket, as staff move it along."""
 
 
 class Ticket(Base):
@@ -140,13 +194,14 @@ class Ticket(Base):
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="SET NULL"))
     location: Mapped[str] = mapped_column(String(160))
-    status: Mapped[str] = mapped_column(String(16), default="open")
-    source: Mapped[str] = mapped_column(String(8))
+    status: Mapped[TicketStatus] = mapped_column(closed_set(TicketStatus, 16, "status"),
+                                                 default=TicketStatus.OPEN)
+    source: Mapped[TicketSource] = mapped_column(closed_set(TicketSource, 8, "source"))
     source_key: Mapped[str] = mapped_column(String(120), unique=True)
     """Idempotency key (`ussd:<sessionId>`, `sms:<message id>`): a repeated request finds the same ticket."""
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+        UTCDateTime(), default=utcnow, onupdate=utcnow
     )
 
     category: Mapped[Category] = relationship()
@@ -161,13 +216,13 @@ class Outage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id", ondelete="CASCADE"))
     service: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16), default="active")
-    """planned, active, restored or cancelled."""
-    starts_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    ends_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    status: Mapped[OutageStatus] = mapped_column(closed_set(OutageStatus, 16, "status"),
+                                                 default=OutageStatus.ACTIVE)
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+        UTCDateTime(), default=utcnow, onupdate=utcnow
     )
 
 
@@ -200,8 +255,8 @@ class UssdSessionEnd(Base):
     input: Mapped[str | None] = mapped_column(Text)
     last_app_response: Mapped[str | None] = mapped_column(Text)
     error_message: Mapped[str | None] = mapped_column(Text)
-    provider_date: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    provider_date: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class InboundMessage(Base):
@@ -220,20 +275,15 @@ class InboundMessage(Base):
     text: Mapped[str | None] = mapped_column(Text)
     link_id: Mapped[str | None] = mapped_column(String(120))
     network_code: Mapped[str | None] = mapped_column(String(16))
-    provider_date: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    provider_date: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     municipality_id: Mapped[int | None] = mapped_column(
         ForeignKey("municipalities.id", ondelete="SET NULL")
     )
     command: Mapped[str | None] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16), default="received")
-    """received, processed or rejected."""
+    status: Mapped[InboundStatus] = mapped_column(closed_set(InboundStatus, 16, "status"),
+                                                  default=InboundStatus.RECEIVED)
     reason: Mapped[str | None] = mapped_column(String(200))
-    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-
-MESSAGE_STATUSES = ("queued", "sending", "sent", "delivered", "failed", "suppressed", "unknown")
-"""Life of an outbound SMS: queued -> sending -> sent -> delivered (or failed / suppressed).
-`unknown`: a worker died between the provider's answer and our commit; never resent blindly."""
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 ACTIVE_SQL = "status IN ('queued', 'sending')"
@@ -269,18 +319,19 @@ class Message(Base):
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="SET NULL"))
     phone: Mapped[str] = mapped_column(String(20), index=True)
     text: Mapped[str] = mapped_column(Text)
-    encoding: Mapped[str] = mapped_column(String(8))
+    encoding: Mapped[MessageEncoding] = mapped_column(closed_set(MessageEncoding, 8, "encoding"))
     segments: Mapped[int] = mapped_column(Integer)
-    purpose: Mapped[str] = mapped_column(String(16))
-    """reply, ticket, optout, alert, broadcast..."""
+    purpose: Mapped[MessagePurpose] = mapped_column(closed_set(MessagePurpose, 16, "purpose"))
     essential: Mapped[bool] = mapped_column(Boolean, default=False)
     """Essential messages (replies to the resident's own request, STOP confirmations) reach
     opted-out residents; everything else does not."""
-    queue: Mapped[str] = mapped_column(String(8), default="high")
+    queue: Mapped[MessageQueue] = mapped_column(closed_set(MessageQueue, 8, "queue"),
+                                                default=MessageQueue.HIGH)
     sender_id: Mapped[str | None] = mapped_column(String(16))
     channel: Mapped[str | None] = mapped_column(String(32))
     """The channel it went out through, set when a sender claims it."""
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[MessageStatus] = mapped_column(closed_set(MessageStatus, 16, "status"),
+                                                  default=MessageStatus.QUEUED)
     provider_message_id: Mapped[str | None] = mapped_column(String(120))
     provider_status: Mapped[str | None] = mapped_column(String(40))
     status_code: Mapped[int | None] = mapped_column(Integer)
@@ -293,12 +344,12 @@ class Message(Base):
     broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"))
     """The broadcast or outage alert this message delivers (None: a one-off message)."""
     """The inbound message this answers: at most one reply per inbound message."""
-    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    delivered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+        UTCDateTime(), default=utcnow, onupdate=utcnow
     )
 
 
@@ -316,7 +367,7 @@ class DeliveryReport(Base):
     network_code: Mapped[str | None] = mapped_column(String(16))
     retry_count: Mapped[int | None] = mapped_column(Integer)
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
-    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class OptOut(Base):
@@ -326,12 +377,10 @@ class OptOut(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(String(20), index=True)
-    action: Mapped[str] = mapped_column(String(8))
-    """stop or start."""
-    channel: Mapped[str] = mapped_column(String(16))
-    """sms, ussd, bulk_optout (provider callback), blacklist (provider 406)."""
+    action: Mapped[OptOutAction] = mapped_column(closed_set(OptOutAction, 8, "action"))
+    channel: Mapped[OptOutChannel] = mapped_column(closed_set(OptOutChannel, 16, "channel"))
     evidence: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Suppression(Base):
@@ -340,8 +389,9 @@ class Suppression(Base):
     __tablename__ = "suppressions"
 
     phone: Mapped[str] = mapped_column(String(20), primary_key=True)
-    channel: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    channel: Mapped[OptOutChannel] = mapped_column(closed_set(OptOutChannel, 16, "channel"))
+    """How the number told us to stop."""
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Councillor(Base):
@@ -359,15 +409,10 @@ class Councillor(Base):
     """Salted scrypt hash of the PIN (werkzeug's format); the PIN itself is never stored."""
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_pins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     ward: Mapped[Ward] = relationship()
-
-
-BROADCAST_STATUSES = ("pending_confirmation", "scheduled", "sending", "done", "cancelled",
-                      "dropped")
-"""Life of a broadcast; `scheduled` waits for the quiet hours to end."""
 
 
 class Broadcast(Base):
@@ -377,8 +422,7 @@ class Broadcast(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(16))
-    """broadcast, outage_alert, outage_update or outage_restored."""
+    kind: Mapped[BroadcastKind] = mapped_column(closed_set(BroadcastKind, 16, "kind"))
     author: Mapped[str] = mapped_column(String(120))
     councillor_id: Mapped[int | None] = mapped_column(ForeignKey("councillors.id", ondelete="SET NULL"))
     outage_id: Mapped[int | None] = mapped_column(ForeignKey("outages.id", ondelete="SET NULL"))
@@ -387,24 +431,25 @@ class Broadcast(Base):
     texts: Mapped[dict] = mapped_column(JSON)
     """Text per locale; "*" is the text for every language without its own."""
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(24), default="scheduled")
+    status: Mapped[BroadcastStatus] = mapped_column(closed_set(BroadcastStatus, 24, "status"),
+                                                    default=BroadcastStatus.SCHEDULED)
     source_key: Mapped[str | None] = mapped_column(String(120), unique=True)
     """Idempotency key of the request that created it (USSD session, SMS confirmation)."""
     confirm_code: Mapped[str | None] = mapped_column(String(200))
-    confirm_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    confirm_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     fanout_cursor: Mapped[int] = mapped_column(Integer, default=0)
     """The last resident id the fan-out has written delivery rows for."""
-    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     """Set by the fan-out at every chunk: a fan-out silent for minutes has died."""
     wrong_codes: Mapped[int] = mapped_column(Integer, default=0)
     """Wrong confirmation codes sent for it; three cancel it."""
-    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     """Not delivered after this (an outage alert once the outage is over)."""
     summary: Mapped[dict | None] = mapped_column(JSON)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    scheduled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    scheduled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class BroadcastWard(Base):

@@ -25,9 +25,10 @@ def run_online() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
         from app.core.db import make_engine
+        from app.core.migrate import migration_connection
 
         engine = make_engine(config.get_main_option("sqlalchemy.url"))
-        with engine.connect() as connection:
+        with migration_connection(engine) as connection:
             _run(connection)
         engine.dispose()
     else:

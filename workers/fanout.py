@@ -28,13 +28,15 @@ from app.models import (
     utcnow,
 )
 from app.outbox.messages import dispatch
+from app.vocabulary import BroadcastKind, BroadcastStatus, MessagePurpose, MessageQueue, MessageStatus
 from workers.queues import BULK, get_queue
 
 log = logging.getLogger(__name__)
 
-FINAL = ("done", "cancelled", "dropped", "pending_confirmation")
+FINAL = (BroadcastStatus.DONE, BroadcastStatus.CANCELLED, BroadcastStatus.DROPPED,
+         BroadcastStatus.PENDING_CONFIRMATION)
 """States in which a fan-out job has nothing to do."""
-PURPOSES = {"broadcast": "broadcast"}
+PURPOSES = {BroadcastKind.BROADCAST: MessagePurpose.BROADCAST}
 """Message purpose per broadcast kind (everything else is an alert)."""
 
 
@@ -68,7 +70,7 @@ def fan_out(broadcast_id: int) -> dict:
         return {"skipped": True}
     municipality = session.get(Municipality, broadcast.municipality_id)
     now = utcnow()
-    if broadcast.expires_at is not None and _aware(broadcast.expires_at) <= now:
+    if broadcast.expires_at is not None and broadcast.expires_at <= now:
         broadcast.status = "dropped"  # an alert for an outage that is over is not sent late
         session.commit()
         return {"dropped": True}
@@ -89,7 +91,7 @@ def fan_out(broadcast_id: int) -> dict:
 
     texts = broadcast.texts
     segments = {k: count_segments(v) for k, v in texts.items()}
-    purpose = PURPOSES.get(broadcast.kind, "alert")
+    purpose = PURPOSES.get(broadcast.kind, MessagePurpose.ALERT)
     written = 0
     while True:
         ids = list(session.scalars(
@@ -104,8 +106,11 @@ def fan_out(broadcast_id: int) -> dict:
             _by_locale(texts, lambda k: texts[k]),
             _by_locale(texts, lambda k: segments[k].encoding),
             _by_locale(texts, lambda k: segments[k].segments),
-            literal(purpose), literal(False), literal("bulk"), literal(municipality.sms_sender_id),
-            literal("queued"), literal(0), literal(broadcast.id), literal(stamp), literal(stamp),
+            # Typed like their columns: checked and converted as in any other insert.
+            literal(purpose, Message.purpose.type), literal(False),
+            literal(MessageQueue.BULK, Message.queue.type), literal(municipality.sms_sender_id),
+            literal(MessageStatus.QUEUED, Message.status.type), literal(0), literal(broadcast.id),
+            literal(stamp, Message.created_at.type), literal(stamp, Message.updated_at.type),
         ).where(_recipients(broadcast), Resident.id > low, Resident.id <= high)
         insert = _insert(session).from_select(
             ["municipality_id", "resident_id", "phone", "text", "encoding", "segments", "purpose",
@@ -124,10 +129,6 @@ def fan_out(broadcast_id: int) -> dict:
     log.info("broadcast %s: %d delivery rows written", broadcast.id, written)
     finish_if_done(session, broadcast.id)
     return {"written": written}
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _schedule(broadcast_id: int, when: dt.datetime) -> None:
@@ -179,7 +180,7 @@ def reap_broadcasts(stuck_after: int = 300) -> dict:
             due_at = broadcast.scheduled_at or broadcast.created_at
         else:  # fanning out: alive while its heartbeat is recent
             due_at = broadcast.heartbeat_at or broadcast.started_at or broadcast.created_at
-        if _aware(due_at) <= stale:  # its job was lost (or is very late): run it again
+        if due_at <= stale:  # its job was lost (or is very late): run it again
             start(broadcast.id, broadcast.urgent)
             resumed += 1
     finished = 0

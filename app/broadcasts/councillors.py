@@ -34,13 +34,6 @@ class CouncillorError(InvalidError):
     """A councillor cannot be added or changed; the message (and `code`, `field`) say why."""
 
 
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    # SQLite hands timestamps back without a zone; every stored timestamp is UTC.
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value
-
-
 def _municipality(session, code: str) -> Municipality:
     if not (code or "").strip():
         raise CouncillorError("name the municipality", field="municipality")
@@ -110,13 +103,13 @@ def verify_pin(session, councillor: Councillor, pin: str, now: dt.datetime | Non
     answers "locked"; while locked every PIN, even the right one, answers "locked" and is not
     counted. A right PIN resets the count. A disabled councillor is always "locked".
     """
-    now = _utc(now) or utcnow()
+    now = now or utcnow()
     # Lock the row (PostgreSQL) so parallel attempts are counted one after the other.
     session.refresh(councillor, with_for_update=True)
     if not councillor.active:
         session.commit()
         return "locked"
-    locked_until = _utc(councillor.locked_until)
+    locked_until = councillor.locked_until
     if locked_until is not None and now < locked_until:
         session.commit()
         return "locked"
@@ -165,8 +158,8 @@ def list_councillors(session, municipality_code: str | None = None) -> list[Coun
 
 def councillor_status(councillor: Councillor, now: dt.datetime | None = None) -> str:
     """"active", "disabled" or "locked until <UTC time>"."""
-    now = _utc(now) or utcnow()
-    locked_until = _utc(councillor.locked_until)
+    now = now or utcnow()
+    locked_until = councillor.locked_until
     if not councillor.active:
         return "disabled"
     if locked_until is not None and locked_until > now:

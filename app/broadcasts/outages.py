@@ -18,12 +18,6 @@ OUTAGE_LIST_LIMIT = 10
 """At most this many outages are listed for one ward."""
 
 
-def _aware(moment: dt.datetime | None) -> dt.datetime | None:
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.UTC)
-    return moment
-
-
 def ward_outages(session, municipality_id: int, ward_id: int, now: dt.datetime | None = None):
     """Current and planned outages touching a ward, newest first."""
     now = now or utcnow()
@@ -47,7 +41,7 @@ def outage_dict(outage: Outage, timezone: str, now: dt.datetime | None = None) -
     """An outage as the menu shows it: state and local times as `dd/mm HH:MM`."""
     now = now or utcnow()
     zone = ZoneInfo(timezone)
-    starts, ends = _aware(outage.starts_at), _aware(outage.ends_at)
+    starts, ends = outage.starts_at, outage.ends_at
     fmt = "%d/%m %H:%M"
     return {
         "service": outage.service,
@@ -79,8 +73,8 @@ class OutageError(InvalidError):
 def _texts(municipality, template: str, outage: Outage) -> dict[str, str]:
     zone = ZoneInfo(municipality.timezone)
     fmt = "%d/%m %H:%M"
-    starts = _aware(outage.starts_at).astimezone(zone).strftime(fmt)
-    ends = _aware(outage.ends_at).astimezone(zone).strftime(fmt) if outage.ends_at else ""
+    starts = outage.starts_at.astimezone(zone).strftime(fmt)
+    ends = outage.ends_at.astimezone(zone).strftime(fmt) if outage.ends_at else ""
     return {
         locale: gettext(locale, template, name=municipality.name, starts=starts, ends=ends,
                         service=category_label(locale, {"code": outage.service}).lower())
@@ -89,7 +83,7 @@ def _texts(municipality, template: str, outage: Outage) -> dict[str, str]:
 
 
 def _alert_template(outage: Outage, now: dt.datetime) -> str:
-    if _aware(outage.starts_at) <= now:
+    if outage.starts_at <= now:
         return ALERT_NOW if outage.ends_at else ALERT_NOW_OPEN
     return ALERT_PLANNED if outage.ends_at else ALERT_PLANNED_OPEN
 
@@ -128,7 +122,7 @@ def update_outage(session, municipality, outage: Outage, ends: dt.datetime, auth
     not started; None when the outage had no alert). Does not commit."""
     if outage.status not in ("planned", "active"):
         raise OutageError(f"outage {outage.id} is {outage.status}", code="conflict")
-    if ends <= _aware(outage.starts_at):
+    if ends <= outage.starts_at:
         raise OutageError("the outage must end after it starts", field="ends")
     outage.ends_at = ends
     alert = _first_alert(session, outage)
@@ -149,7 +143,7 @@ def restore_outage(session, municipality, outage: Outage, author: str = "staff")
     if outage.status not in ("planned", "active"):
         raise OutageError(f"outage {outage.id} is {outage.status}", code="conflict")
     now = utcnow()
-    outage.status, outage.ends_at = "restored", min(_aware(outage.ends_at or now), now)
+    outage.status, outage.ends_at = "restored", min(outage.ends_at or now, now)
     for earlier in session.scalars(select(Broadcast).where(Broadcast.outage_id == outage.id)):
         earlier.expires_at = now
     alert = _first_alert(session, outage)
@@ -191,7 +185,7 @@ def format_local(moment: dt.datetime | None, timezone: str) -> str | None:
     """A stored UTC time as `2026-11-25 08:00 SAST` in the municipality's zone."""
     if moment is None:
         return None
-    local = _aware(moment).astimezone(ZoneInfo(timezone))
+    local = moment.astimezone(ZoneInfo(timezone))
     return f"{local.strftime(TIME_FORMAT)} {local.tzname()}"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -26,10 +27,43 @@ def alembic_config(url: str, connection=None) -> Config:
     return cfg
 
 
+class MigrationError(RuntimeError):
+    """A migration left the database inconsistent (and was rolled back)."""
+
+
+@contextmanager
+def migration_connection(engine) -> Iterator:
+    """A connection in a transaction for migrations, committed at the end.
+
+    On SQLite, foreign keys are off meanwhile: a batch migration rebuilds a table (copy,
+    drop, rename), and with them on, the drop first deletes every row, firing the ON DELETE
+    actions of the tables that point at it (rebuilding `broadcasts` would cascade to all its
+    delivery rows). The pragma only takes effect outside a transaction, so it is set before
+    the migrations' transaction begins, and every reference is checked before it commits.
+    """
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                yield connection
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise MigrationError(f"migration broke foreign keys: {broken[:5]}")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
+
+
 def upgrade(db, revision: str = "head", *, quiet: bool = False) -> None:
     """Bring the database bound to `db` up to `revision`; `quiet` keeps Alembic's INFO lines
     (one per migration) off the terminal, for commands whose output is their screen."""
-    with _alembic_level(logging.WARNING if quiet else None), db.engine.begin() as connection:
+    with _alembic_level(logging.WARNING if quiet else None), \
+            migration_connection(db.engine) as connection:
         command.upgrade(alembic_config(db.url, connection), revision)
 
 
@@ -47,5 +81,5 @@ def _alembic_level(level: int | None):
 
 def downgrade(db, revision: str) -> None:
     """Step the database bound to `db` down to `revision`."""
-    with db.engine.begin() as connection:
+    with migration_connection(db.engine) as connection:
         command.downgrade(alembic_config(db.url, connection), revision)

@@ -6,14 +6,12 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.models import OptOut, Resident, Suppression
-
-STOP_CHANNELS = ("sms", "ussd", "bulk_optout", "blacklist")
-"""How a number can tell us to stop."""
+from app.vocabulary import OptOutAction, OptOutChannel
 
 
-def opt_out(session, phone: str, channel: str, evidence: str | None = None) -> None:
+def opt_out(session, phone: str, channel: OptOutChannel, evidence: str | None = None) -> None:
     """Suppress every non-essential SMS to `phone`, in every municipality (caller commits)."""
-    session.add(OptOut(phone=phone, action="stop", channel=channel, evidence=evidence))
+    session.add(OptOut(phone=phone, action=OptOutAction.STOP, channel=channel, evidence=evidence))
     if session.get(Suppression, phone) is None:
         try:
             with session.begin_nested():  # two STOPs at once: the second finds the first's row
@@ -23,9 +21,9 @@ def opt_out(session, phone: str, channel: str, evidence: str | None = None) -> N
     session.execute(update(Resident).where(Resident.phone == phone).values(opted_out=True))
 
 
-def opt_in(session, phone: str, channel: str, evidence: str | None = None) -> None:
+def opt_in(session, phone: str, channel: OptOutChannel, evidence: str | None = None) -> None:
     """Lift the suppression after START (caller commits)."""
-    session.add(OptOut(phone=phone, action="start", channel=channel, evidence=evidence))
+    session.add(OptOut(phone=phone, action=OptOutAction.START, channel=channel, evidence=evidence))
     found = session.get(Suppression, phone)
     if found is not None:
         session.delete(found)

@@ -92,8 +92,6 @@ def do_yes(ctx: SmsContext, arg: str) -> str:
                                 Broadcast.status == "pending_confirmation")
         .order_by(Broadcast.id.desc()).limit(1))
     expires = pending.confirm_expires_at if pending else None
-    if expires is not None and expires.tzinfo is None:
-        expires = expires.replace(tzinfo=dt.UTC)
     if pending is None or expires is None or expires <= utcnow():
         return ctx.t(BAD_CODE)
     if not code or pending.confirm_code != code_hash(code, pending.id):

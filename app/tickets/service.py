@@ -132,8 +132,6 @@ def recent_tickets(session, municipality_id: int, phone: str) -> list[Ticket]:
 
 def local_date(moment: dt.datetime, timezone: str) -> str:
     """A stored UTC time as a date in the municipality's time zone."""
-    if moment.tzinfo is None:  # SQLite hands back naive UTC
-        moment = moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d")
 
 

@@ -1,0 +1,144 @@
+"""The closed sets of values wardlink stores in its columns, one `StrEnum` per set.
+
+Each set is what the code writes today (read from every place that writes the column), and
+the database holds it to that with a named CHECK constraint (see `app.models.enum_column`).
+Members compare equal to their plain strings, so `message.status == "sent"` keeps working.
+Values the provider sends us (delivery report and USSD end statuses) are not ours to close:
+they stay plain strings, kept as they came.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class TicketStatus(StrEnum):
+    """Where a ticket stands. Wardlink itself only writes `open`; staff move tickets on by
+    hand, and the others are the statuses a resident's status query has labels for."""
+
+    OPEN = "open"
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class TicketSource(StrEnum):
+    """The channel a ticket was reported through."""
+
+    USSD = "ussd"
+    SMS = "sms"
+
+
+class Channel(StrEnum):
+    """The channel a service code answers on."""
+
+    USSD = "ussd"
+    SMS = "sms"
+
+
+class OutageStatus(StrEnum):
+    """Where an outage stands: `planned` and `active` ones are shown and may be updated."""
+
+    PLANNED = "planned"
+    ACTIVE = "active"
+    RESTORED = "restored"
+
+
+class InboundStatus(StrEnum):
+    """What became of an SMS a resident sent us."""
+
+    RECEIVED = "received"
+    """Stored, not yet handled."""
+    PROCESSED = "processed"
+    REJECTED = "rejected"
+    """Not handled, on purpose (unknown code, a STOP); `reason` says why."""
+    FAILED = "failed"
+    """Handling raised; the row is kept as evidence."""
+
+
+class MessageStatus(StrEnum):
+    """Life of an outbound SMS: queued -> sending -> sent -> delivered."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    """Claimed by a send job; `ACTIVE_SQL` in `app.models` counts this and `queued` as in flight."""
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    SUPPRESSED = "suppressed"
+    """Not sent: the number opted out and the message was not essential."""
+    DROPPED = "dropped"
+    """Not sent: an outage alert whose outage was over (or its broadcast cancelled)."""
+    UNKNOWN = "unknown"
+    """A worker died between the provider's answer and our commit; never resent blindly."""
+
+
+class MessagePurpose(StrEnum):
+    """Why an outbound SMS exists."""
+
+    REPLY = "reply"
+    """The answer to an SMS the resident sent."""
+    TICKET = "ticket"
+    """The "your report is logged" confirmation."""
+    BROADCAST = "broadcast"
+    ALERT = "alert"
+    """An outage alert, update or restoration."""
+
+
+class MessageQueue(StrEnum):
+    """The RQ queue a message is sent from (`workers.queues`)."""
+
+    HIGH = "high"
+    BULK = "bulk"
+
+
+class MessageEncoding(StrEnum):
+    """The alphabet a message is sent in, as `app.language.gsm.count_segments` names it."""
+
+    GSM7 = "GSM-7"
+    UCS2 = "UCS-2"
+
+
+class BroadcastStatus(StrEnum):
+    """Life of a broadcast."""
+
+    PENDING_CONFIRMATION = "pending_confirmation"
+    """Sent by SMS: waits for the councillor's confirmation code."""
+    SCHEDULED = "scheduled"
+    """Waits for its fan-out job (and for the quiet hours to end)."""
+    FANNING_OUT = "fanning_out"
+    """Writing its delivery rows."""
+    SENDING = "sending"
+    """Every delivery row written; waits for them to settle."""
+    DONE = "done"
+    CANCELLED = "cancelled"
+    DROPPED = "dropped"
+    """An outage alert whose outage was over before it went out."""
+
+
+class BroadcastKind(StrEnum):
+    """What a broadcast is."""
+
+    BROADCAST = "broadcast"
+    OUTAGE_ALERT = "outage_alert"
+    OUTAGE_UPDATE = "outage_update"
+    OUTAGE_RESTORED = "outage_restored"
+
+
+class OptOutAction(StrEnum):
+    """What a number told us."""
+
+    STOP = "stop"
+    START = "start"
+
+
+class OptOutChannel(StrEnum):
+    """How we know a number wants to stop (or start again)."""
+
+    SMS = "sms"
+    """A STOP or START keyword."""
+    BULK_OPTOUT = "bulk_optout"
+    """The provider's opt-out callback."""
+    BLACKLIST = "blacklist"
+    """The provider refused the number (status 406)."""
