@@ -9,10 +9,8 @@ from __future__ import annotations
 from rq.cron import CronScheduler
 
 from workers.queues import HIGH
-from workers.reaper import INTERVAL, reap_once
+from workers.reaper import INTERVAL, RUN_TIMEOUT, reap_once
 
-REAPER_TIMEOUT = 5 * INTERVAL
-"""Seconds a reaper run may take before its worker stops it."""
 FAILURE_TTL = 24 * 3600
 """Seconds a failed periodic job is kept for inspection (one a minute must not pile up for
 RQ's default of a year)."""
@@ -22,6 +20,6 @@ def create_scheduler(connection, logging_level: str | int = "INFO") -> CronSched
     """RQ's cron scheduler on `connection` with wardlink's periodic jobs registered."""
     scheduler = CronScheduler(connection=connection, logging_level=logging_level)
     # ttl: a reaper job no worker started within its minute is dropped; the next one comes.
-    scheduler.register(reap_once, HIGH, interval=INTERVAL, job_timeout=REAPER_TIMEOUT,
+    scheduler.register(reap_once, HIGH, interval=INTERVAL, job_timeout=RUN_TIMEOUT,
                        ttl=INTERVAL, failure_ttl=FAILURE_TTL, name="reaper")
     return scheduler

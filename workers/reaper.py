@@ -17,13 +17,17 @@ from rq.job import Job
 
 from app.extensions import redis_store
 from workers.fanout import reap_broadcasts
-from workers.queues import MOVED_JOBS
+from workers.queues import MOVED_JOBS, ORDER, get_queue
 from workers.sender import reap
 
 log = logging.getLogger(__name__)
 
 INTERVAL = 60
 """Seconds between two reaper runs (RapidPro's mailroom uses a minute too)."""
+RUN_TIMEOUT = 5 * INTERVAL
+"""Seconds a reaper run may take before its worker stops it."""
+RUNNING_KEY = "wl:reaper:running"
+"""Held while a run is in progress, so a slow run never overlaps the next one."""
 LOCK_KEY = "wl:reaper:lock"
 """Only the run holding this key reaps in a given minute (two cron processes enqueue two)."""
 FETCH_CHUNK = 500
@@ -42,12 +46,22 @@ def reap_once() -> dict | None:
     """Run the reaper if no other run did in the last interval; returns what it did.
 
     This is the cron job: it runs in a worker, inside the worker's app context."""
+    client = redis_store.worker_client
     try:
-        if not redis_store.worker_client.set(LOCK_KEY, "1", nx=True, ex=INTERVAL - 5):
+        if not client.set(LOCK_KEY, "1", nx=True, ex=INTERVAL - 5):
+            return None
+        if not client.set(RUNNING_KEY, "1", nx=True, ex=RUN_TIMEOUT):
+            log.warning("reaper: the previous run is still going; this minute's run skipped")
             return None
     except RedisError:
         return None
-    result = reap_all()
+    try:
+        result = reap_all()
+    finally:
+        try:
+            client.delete(RUNNING_KEY)
+        except RedisError:
+            pass  # it expires by itself
     if any(result.values()):
         log.info("reaper: %s", result)
     return result
@@ -56,8 +70,6 @@ def reap_once() -> dict | None:
 def requeue_moved_jobs() -> int:
     """Rewrite queued and scheduled jobs whose function is in MOVED_JOBS to name the new path,
     keeping their id, place in the queue, arguments and timeouts; returns how many."""
-    from workers.queues import ORDER, get_queue
-
     conn = redis_store.worker_client
     moved = 0
     for name in ORDER:

@@ -62,7 +62,7 @@ def _due(now: dt.datetime):
     return _queued() & or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now)
 
 
-def claim(session, message_ids: list[int], channel: str = DEFAULT_CHANNEL) -> list[Claimed]:
+def claim(session, message_ids: list[int], channel: str | None = DEFAULT_CHANNEL) -> list[Claimed]:
     """Move due `queued` rows to `sending` through `channel` (or to `suppressed`/`dropped`)
     and commit.
 
@@ -123,21 +123,23 @@ def send_messages(message_ids: list[int]) -> dict:
     groups: dict[tuple, list[int]] = defaultdict(list)
     queues: dict[int, str] = {}
     broadcasts: set[int] = set()
+    stranded: list[int] = []
     for message_id, text, sender_id, broadcast_id, queue, channel_name in session.execute(
             select(Message.id, Message.text, Message.sender_id, Message.broadcast_id,
                    Message.queue, Municipality.channel)
             .outerjoin(Municipality, Municipality.id == Message.municipality_id)
             .where(Message.id.in_(message_ids), _queued()).order_by(Message.id)):
-        channel = get_channel(channel_name)
-        if channel is None:  # a municipality names a channel this process is not configured for
-            log.error("message %d: no channel %r configured; sent through the default",
-                      message_id, channel_name)
-            channel = get_channel(None)
-        groups[(channel.name, text, sender_id or channel.sender_id)].append(message_id)
         queues[message_id] = queue
         if broadcast_id:
             broadcasts.add(broadcast_id)
+        channel = get_channel(channel_name)
+        if channel is None:  # never through another council's account: wait for the config
+            stranded.append(message_id)
+            continue
+        groups[(channel.name, text, sender_id or channel.sender_id)].append(message_id)
     session.commit()  # end the read transaction before the first claim
+    if stranded:
+        _strand(session, stranded)
     retry: list[Claimed] = []
     counts: dict[str, int] = defaultdict(int)
     postponed: list[int] = []
@@ -164,6 +166,21 @@ def send_messages(message_ids: list[int]) -> dict:
     for broadcast_id in broadcasts:
         finish_if_done(session, broadcast_id)
     return dict(counts)
+
+
+def _strand(session, message_ids: list[int]) -> None:
+    """Rows whose municipality names a channel this process is not configured for: an
+    attempt that failed, retried with backoff (the configuration may be fixed meanwhile),
+    failed for good after SMS_MAX_ATTEMPTS. They never go out through another account."""
+    log.error("%d message(s) name a channel that is not configured here (CHANNELS)",
+              len(message_ids))
+    now = utcnow()
+    rows = claim(session, message_ids, channel=None)
+    updates = {row.id: _failed_attempt(row, "UnknownChannel", True, now) for row in rows}
+    if updates:
+        session.execute(update(Message), [{"id": i, "updated_at": now, **v} for i, v in updates.items()])
+        session.commit()
+    _schedule_retry([row for row in rows if row.status == "queued"])
 
 
 def _send_chunk(session, provider: SmsSender, channel: str, text: str, sender_id: str | None,

@@ -69,10 +69,6 @@ class OptOutEvent:
     channel: str = "africastalking"
 
 
-OUTCOMES = ("accepted", "transient", "blacklisted", "permanent")
-"""What a recipient's line of a provider's answer means for our row."""
-
-
 @dataclass(frozen=True)
 class RecipientResult:
     """One recipient's line of the provider's answer, with its meaning in our terms."""
@@ -83,7 +79,8 @@ class RecipientResult:
     message_id: str | None
     cost: str | None
     outcome: str = "accepted"
-    """One of OUTCOMES: the provider module decides it from its own codes."""
+    """What the line means for our row: accepted, transient, blacklisted or permanent (the
+    provider module decides it from its own codes)."""
 
 
 class ProviderError(Exception):

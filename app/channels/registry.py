@@ -118,11 +118,6 @@ def get_channel(name: str | None) -> Channel | None:
     return _state()["channels"].get(name or DEFAULT_CHANNEL)
 
 
-def channel_names() -> list[str]:
-    """Every configured channel's name."""
-    return list(_state()["channels"])
-
-
 def sms_sender(name: str | None) -> SmsSender:
     """The sender of a channel, built once per process and reused (its HTTP connections
     stay open between jobs); raises KeyError for an unknown channel."""

@@ -5,8 +5,9 @@ from __future__ import annotations
 import threading
 import time
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from app.channels.registry import DEFAULT_CHANNEL
 from app.errors import InvalidError, NotFoundError
 from app.models import Category, Municipality, Resident, ServiceCode, Ward
 
@@ -48,32 +49,47 @@ def _as_choice(m: Municipality) -> dict:
             "timezone": m.timezone, "sender_id": m.sms_sender_id, "channel": m.channel}
 
 
-def municipalities_for_code(session, channel: str, code: str) -> list[dict]:
-    """Municipalities answering on `code`; a deployment of one answers on any code."""
+def municipalities_for_code(session, kind: str, code: str,
+                            channel: str = DEFAULT_CHANNEL) -> list[dict]:
+    """Municipalities answering on a USSD or SMS (`kind`) `code` that arrived through
+    `channel`; a deployment of one answers on any code of its channel.
+
+    A municipality is reached only through its own channel: the same short code on two
+    aggregators can belong to two councils."""
 
     def load() -> list[dict]:
+        own_channel = func.coalesce(Municipality.channel, DEFAULT_CHANNEL) == channel
         rows = session.scalars(
             select(Municipality)
             .join(ServiceCode, ServiceCode.municipality_id == Municipality.id)
-            .where(ServiceCode.channel == channel, ServiceCode.code == code)
+            .where(ServiceCode.channel == kind, ServiceCode.code == code, own_channel)
             .order_by(Municipality.name)
         ).all()
         if not rows:
             every = session.scalars(select(Municipality).limit(2)).all()
-            rows = every if len(every) == 1 else []
+            rows = every if len(every) == 1 and (every[0].channel or DEFAULT_CHANNEL) == channel else []
         return [_as_choice(m) for m in rows]
 
-    return cache.get((channel, code), load)
+    return cache.get((kind, code, channel), load)
 
 
-def region_for_code(session, channel: str, code: str, default: str) -> str:
+def region_for_code(session, kind: str, code: str, default: str,
+                    channel: str = DEFAULT_CHANNEL) -> str:
     """The region local-format numbers arriving on `code` are read with: that of the
     municipalities answering on it when they agree, else `default` (the channel's).
 
     A Ghanaian caller's `0244770099` on Sekondi-Takoradi's code is +233244770099, not a
     South African number; on a code shared across borders only international numbers
     (which every aggregator we know sends) are unambiguous."""
-    regions = {c["region"] for c in municipalities_for_code(session, channel, code)}
+    regions = {c["region"] for c in municipalities_for_code(session, kind, code, channel)}
+    return regions.pop() if len(regions) == 1 else default
+
+
+def region_for_sender(session, sender_id: str, default: str) -> str:
+    """The region of the municipalities that send as `sender_id` when they agree, else
+    `default`: a provider's opt-out names the sender, not the council."""
+    regions = set(session.scalars(select(Municipality.region).where(
+        Municipality.sms_sender_id == sender_id).distinct())) if sender_id else set()
     return regions.pop() if len(regions) == 1 else default
 
 

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 
 def _municipality_for(session, event: InboundSms) -> dict | None:
-    choices = routing.municipalities_for_code(session, "sms", event.to_code)
+    choices = routing.municipalities_for_code(session, "sms", event.to_code, event.channel)
     if len(choices) <= 1:
         return choices[0] if choices else None
     # A short code shared by several councils: the one that knows this number, else

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from app.broadcasts.councillors import verify_pin
 from app.broadcasts.outages import outage_dict, ward_outages
 from app.broadcasts.service import broadcasts_today, create_broadcast, reach, start
+from app.channels.registry import DEFAULT_CHANNEL
 from app.extensions import db, redis_store
 from app.models import Broadcast, Councillor, Ticket
 from app.places import municipalities as routing
@@ -37,7 +38,9 @@ class Resolver:
     Messages it commits to the outbox are listed in `to_send`: the view queues their send
     jobs with the session save, in one Redis round trip."""
 
-    def __init__(self) -> None:
+    def __init__(self, channel: str = DEFAULT_CHANNEL) -> None:
+        self.channel = channel
+        """The channel the turn arrived through: it routes the service code."""
         # The scoped session itself: a turn whose needs are all cached (or that has none)
         # never opens a database session.
         self.session = db.session
@@ -74,7 +77,7 @@ class Resolver:
 
     # queries
     def _municipalities(self, code: str, phone: str) -> dict:
-        choices = routing.municipalities_for_code(self.session, "ussd", code)
+        choices = routing.municipalities_for_code(self.session, "ussd", code, self.channel)
         ids = [c["id"] for c in choices]
         return {"choices": choices, "remembered": routing.remembered_choice(self.session, phone, ids)}
 

@@ -45,6 +45,8 @@ class Codec:
     """(turn, the codec's memory of last turn) -> (newest input or None if repeated, memory)."""
     budget: int
     """GSM-7 characters of text a screen holds, the codec's own prefix excluded."""
+    adopt: Callable[[dict], None] = lambda session: None
+    """Brings a session saved by an older release to the codec's keys (in place)."""
 
 
 def apology(locale: str | None, message: str = APOLOGY) -> Reply:
@@ -60,7 +62,7 @@ def answer(turn: UssdTurn, codec: Codec, menu: Menu = CITIZEN_MENU) -> Reply:
     if turn.phone is None:
         log.info("ussd %s: unreadable phone number", safe_id(turn.session_id))
         return apology(None, NO_NUMBER)
-    resolver = Resolver()
+    resolver = Resolver(turn.channel)
     saving = False
     locale = None
     try:
@@ -68,6 +70,7 @@ def answer(turn: UssdTurn, codec: Codec, menu: Menu = CITIZEN_MENU) -> Reply:
         if session is None:
             session = new_session(turn.session_id, turn.phone, turn.service_code,
                                   turn.network_code)
+        codec.adopt(session)
         locale = session.get("locale")
         typed, memory = codec.read_input(turn, session.get("wire"))
         stored = session.get("reply")

@@ -66,10 +66,13 @@ def two_channels(settings, demo):
 
 def test_each_municipality_sends_through_its_own_channel(two_channels):
     client = two_channels.test_client()
-    assert sms(client, "HELP", phone="+233244770099", to="40456").status_code == 200
+    resp = client.post("/webhooks/gh/sms", query_string={"token": TOKEN},
+                       data={"from": "+233244770099", "to": "40456", "text": "HELP", "id": "gh-1"})
+    assert resp.status_code == 200
     assert sms(client, "HELP", phone="+27821234567", to="40123").status_code == 200
     with two_channels.app_context():
         ids = list(db.session.scalars(select(Message.id)))
+        assert len(ids) == 2
         send_messages(ids)
         sent = {m.phone: m.channel for m in db.session.scalars(select(Message))}
     assert sent == {"+233244770099": "gh", "+27821234567": "africastalking"}
@@ -109,3 +112,28 @@ def test_a_delivery_report_settles_only_its_own_channels_message(two_channels):
     with two_channels.app_context():
         states = dict(db.session.execute(select(Message.channel, Message.status)).all())
     assert states == {"gh": "delivered", "africastalking": "sent"}
+
+
+def test_a_council_on_a_channel_this_process_lacks_is_never_sent_through_another(app, demo, client):
+    """Sekondi-Takoradi names channel `gh`, which this process is not configured for: its
+    reply waits (and eventually fails) rather than going out on the default account."""
+    with app.app_context():
+        db.session.execute(update(Municipality).where(Municipality.code == "stma")
+                           .values(channel="gh"))
+        db.session.commit()
+    routing.cache.clear()
+    # The same short code now reaches Sekondi-Takoradi only through its own channel.
+    assert sms(client, "HELP", phone="+233244770099", to="40456").status_code == 200
+    with app.app_context():
+        inbound = db.session.scalar(select(InboundMessage))
+        assert (inbound.status, inbound.reason) == ("rejected", "unknown short code")
+        reply = Message(phone="+233244770099", text="Hi", encoding="GSM-7", segments=1,
+                        purpose="reply", municipality_id=db.session.scalar(
+                            select(Municipality.id).where(Municipality.code == "stma")))
+        db.session.add(reply)
+        db.session.commit()
+        send_messages([reply.id])
+        db.session.expire_all()
+        row = db.session.get(Message, reply.id)
+        assert (row.status, row.failure_reason, row.channel) == ("queued", "UnknownChannel", None)
+        assert row.attempts == 1 and row.next_attempt_at is not None

@@ -12,9 +12,9 @@ from app.broadcasts.service import create_broadcast
 from app.extensions import db, redis_store
 from app.models import Message
 from tests.broadcasts.test_broadcasts import add_residents, municipality, ward_id
-from workers.cron import REAPER_TIMEOUT, create_scheduler
-from workers.queues import WardlinkWorker, get_queue
-from workers.reaper import LOCK_KEY, MOVED_JOBS, reap_all
+from workers.cron import create_scheduler
+from workers.queues import MOVED_JOBS, WardlinkWorker, get_queue
+from workers.reaper import LOCK_KEY, RUN_TIMEOUT, RUNNING_KEY, reap_all, reap_once
 
 OLD, NEW = "workers.broadcasts.fan_out", "workers.fanout.fan_out"
 
@@ -80,7 +80,7 @@ def test_cron_enqueues_the_reaper_on_high_and_a_worker_runs_it(gateway, provider
         assert scheduler.enqueue_jobs() == []  # not again within the minute
         (job_id,) = high.job_ids
         job = Job.fetch(job_id, connection=conn)
-        assert job.func_name == "workers.reaper.reap_once" and job.timeout == REAPER_TIMEOUT
+        assert job.func_name == "workers.reaper.reap_once" and job.timeout == RUN_TIMEOUT
 
         # A second cron process enqueues its own; the lock makes that run a no-op.
         create_scheduler(conn).enqueue_jobs()
@@ -92,3 +92,13 @@ def test_cron_enqueues_the_reaper_on_high_and_a_worker_runs_it(gateway, provider
                          "broadcasts_finished": 0, "jobs_moved": 0}
         assert second is None
         assert conn.ttl(LOCK_KEY) > 0
+
+
+def test_a_run_still_going_is_not_overlapped_and_a_finished_one_lets_go(ctx):
+    client = redis_store.worker_client
+    client.set(RUNNING_KEY, "1", ex=60)  # a slow run of the previous minute
+    assert reap_once() is None
+    client.delete(RUNNING_KEY, LOCK_KEY)
+    assert reap_once() is not None
+    assert not client.exists(RUNNING_KEY)  # released at the end, not left to expire
+    assert reap_once() is None  # and still at most one run a minute

@@ -67,6 +67,18 @@ def read_input(turn: UssdTurn, memory: Mapping | None) -> tuple[str | None, dict
     return text.rsplit("*", 1)[-1], remembered
 
 
+def adopt_session(session: dict) -> None:
+    """Bring a session saved by a release before the channel seam (the engine kept the
+    history's length and digest as `last_len`/`last_hash`, and the reply as its body) to
+    this codec's keys, so a turn in flight across a deploy keeps its input and repeats."""
+    if "wire" in session or "last_len" not in session:
+        return
+    session["wire"] = {"len": session.pop("last_len"), "hash": session.pop("last_hash", None)}
+    reply = session.get("reply")
+    if isinstance(reply, str) and reply[:4] in ("CON ", "END "):
+        session["reply"] = [reply[4:], reply.startswith("END ")]
+
+
 def render_body(reply: Reply) -> str:
     """Our reply as the provider's body: `CON ...` or `END ...`."""
     return ("END " if reply.end else "CON ") + reply.text

@@ -26,7 +26,7 @@ from app.extensions import db
 from app.models import UssdSessionEnd
 from app.outbox.delivery import apply_delivery_report
 from app.outbox.optouts import opt_out
-from app.places.municipalities import region_for_code
+from app.places.municipalities import region_for_code, region_for_sender
 from app.sms.receive import StorageUnavailable, receive_sms
 from app.ussd import turns
 
@@ -35,7 +35,8 @@ bp = Blueprint("africastalking", __name__)
 
 OK = ("OK", 200, {"Content-Type": "text/plain"})
 
-CODEC = turns.Codec(read_input=at_ussd.read_input, budget=at_ussd.BUDGET)
+CODEC = turns.Codec(read_input=at_ussd.read_input, budget=at_ussd.BUDGET,
+                    adopt=at_ussd.adopt_session)
 """The USSD wire format as the turn handler sees it."""
 
 
@@ -79,7 +80,7 @@ def ussd(channel_name: str):
     try:
         turn = at_ussd.parse_turn(
             form, channel.name,
-            lambda code: region_for_code(db.session, "ussd", code, channel.region),
+            lambda code: region_for_code(db.session, "ussd", code, channel.region, channel.name),
             current_app.config["USSD_TEXT_MAX"])
     except SQLAlchemyError:  # the routing table could not be read
         db.session.rollback()
@@ -94,12 +95,15 @@ def ussd_events(channel_name: str):
     channel, form, refused = _callback(channel_name)
     if refused:
         return refused
-    values = at_ussd.parse_session_end(form, channel.region)
     try:
+        region = region_for_code(db.session, "ussd", (form.get("serviceCode") or "").strip()[:32],
+                                 channel.region, channel.name)
+        values = at_ussd.parse_session_end(form, region)
         with db.begin() as session:
             session.add(UssdSessionEnd(**values))
     except SQLAlchemyError:
-        log.error("ussd session end %s not stored", safe_id(values["session_id"]))
+        db.session.rollback()
+        log.error("ussd session end %s not stored", safe_id(form.get("sessionId")))
         # Non-200 makes the provider try again later instead of losing the report.
         return jsonify(error="unavailable"), 503
     return OK
@@ -114,7 +118,7 @@ def incoming(channel_name: str):
         return refused
     try:
         region = region_for_code(db.session, "sms", (form.get("to") or "").strip()[:32],
-                                 channel.region)
+                                 channel.region, channel.name)
         receive_sms(at_sms.parse_inbound_sms(form, region, channel.name))
     except (StorageUnavailable, SQLAlchemyError):  # nothing was stored: the retry brings it back
         return _unavailable("message")
@@ -145,11 +149,13 @@ def optout(channel_name: str):
     channel, form, refused = _callback(channel_name)
     if refused:
         return refused
-    event = at_sms.parse_bulk_optout(form, channel.region, channel.name)
-    if event.phone is None:
-        log.warning("bulk opt-out without a readable number ignored")
-        return OK
     try:
+        region = region_for_sender(db.session, (form.get("senderId") or "").strip()[:32],
+                                   channel.region)
+        event = at_sms.parse_bulk_optout(form, region, channel.name)
+        if event.phone is None:
+            log.warning("bulk opt-out without a readable number ignored")
+            return OK
         opt_out(db.session(), event.phone, "bulk_optout", evidence=f"sender {event.sender_id}"[:200])
         db.session.commit()
     except SQLAlchemyError:

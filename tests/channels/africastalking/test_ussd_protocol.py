@@ -136,3 +136,35 @@ def test_session_end_notification_is_stored(app, client):
         assert rows[0].provider_date.year == 2026
         assert rows[1].duration_ms is None
     assert client.post(URL + "/events", data={}).status_code == 403
+
+
+def test_a_session_saved_before_the_channel_seam_keeps_its_input_and_repeats(app, client, demo,
+                                                                             redis):
+    """Deploying mid-session: the old engine kept `last_len`/`last_hash` and the reply body."""
+    import hashlib
+    import json
+
+    from app.models import Municipality, Ward
+
+    with app.app_context():
+        m = db.session.scalar(select(Municipality).where(Municipality.code == "saldanha"))
+        ward = db.session.scalar(select(Ward).where(Ward.municipality_id == m.id, Ward.number == 3))
+        mid, ward = m.id, {"id": ward.id, "number": 3, "name": ward.name}
+
+    def digest(text):
+        return hashlib.blake2s(text.encode(), digest_size=12).hexdigest()
+
+    old = {"sid": "ATUid_old", "phone": "+27821234567", "code": "*384*1234#", "net": "65501",
+           "screen": "report_location", "stack": ["main", "report_category", "report_ward"],
+           "draft": {"report": True, "key": "ussd:ATUid_old", "category": {"id": 1, "code": "water",
+                                                                           "labels": {}},
+                     "report_ward": ward},
+           "page": 0, "locale": "en", "mid": mid, "mname": "Saldanha Bay",
+           "last_len": 5, "last_hash": digest("1*1*1"),
+           "reply": "CON Describe the place or a landmark nearby:"}
+    redis.set("wl:ussd:s:ATUid_old", json.dumps(old))
+    body = valid(post(client, form(sessionId="ATUid_old", text="1*1*1")))
+    assert body == "CON Describe the place or a landmark nearby:"  # a repeat: the stored reply
+    body = valid(post(client, form(sessionId="ATUid_old", text="1*1*1*Pipe * burst")))
+    saved = json.loads(redis.get("wl:ussd:s:ATUid_old"))
+    assert saved["draft"]["location"] == "Pipe * burst"  # the whole input, its '*' kept
