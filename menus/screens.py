@@ -36,54 +36,90 @@ LOCATION_MIN = 3
 SCREENS: dict[str, Screen] = {
     s.id: s
     for s in (
-        Screen("municipality", N_("Choose your municipality:"), items="municipalities",
-               accept="pick_municipality", nav=False),
+        Screen(
+            "municipality",
+            N_("Choose your municipality:"),
+            items="municipalities",
+            accept="pick_municipality",
+            nav=False,
+        ),
         Screen("language", N_("Choose a language:"), items="languages", accept="pick_language"),
         Screen("ward_entry", N_("Enter your ward number:"), accept="enter_ward"),
-        Screen("ward_confirm", N_("Ward {number}: {name}. Is this right?"),
-               options=(Option(N_("Yes"), "@confirm_ward"), Option(N_("No"), "ward_entry")),
-               elastic="name"),
-        Screen("main", N_("{municipality}: how can we help?"),
-               options=(Option(N_("Report a fault"), "@report"),
-                        Option(N_("Check a ticket"), "ticket_menu"),
-                        Option(N_("Outages in my ward"), "@outages"),
-                        Option(N_("My settings"), "settings")),
-               nav=False, elastic="municipality"),
-        Screen("main_councillor", N_("{municipality}: how can we help?"),
-               options=(Option(N_("Report a fault"), "@report"),
-                        Option(N_("Check a ticket"), "ticket_menu"),
-                        Option(N_("Outages in my ward"), "@outages"),
-                        Option(N_("My settings"), "settings"),
-                        Option(N_("Councillor broadcast"), "cl_pin")),
-               nav=False, elastic="municipality"),
+        Screen(
+            "ward_confirm",
+            N_("Ward {number}: {name}. Is this right?"),
+            options=(Option(N_("Yes"), "@confirm_ward"), Option(N_("No"), "ward_entry")),
+            elastic="name",
+        ),
+        Screen(
+            "main",
+            N_("{municipality}: how can we help?"),
+            options=(
+                Option(N_("Report a fault"), "@report"),
+                Option(N_("Check a ticket"), "ticket_menu"),
+                Option(N_("Outages in my ward"), "@outages"),
+                Option(N_("My settings"), "settings"),
+            ),
+            nav=False,
+            elastic="municipality",
+        ),
+        Screen(
+            "main_councillor",
+            N_("{municipality}: how can we help?"),
+            options=(
+                Option(N_("Report a fault"), "@report"),
+                Option(N_("Check a ticket"), "ticket_menu"),
+                Option(N_("Outages in my ward"), "@outages"),
+                Option(N_("My settings"), "settings"),
+                Option(N_("Councillor broadcast"), "cl_pin"),
+            ),
+            nav=False,
+            elastic="municipality",
+        ),
         # Councillor broadcast (only reachable from main_councillor)
         Screen("cl_pin", N_("Enter your councillor PIN:"), accept="enter_pin"),
         Screen("cl_compose", N_("Type your message to ward {ward}:"), accept="enter_broadcast"),
-        Screen("cl_confirm", N_("Reaches {count} residents, {segments} SMS each: {text}"),
-               options=(Option(N_("Send"), "@send_broadcast"), Option(N_("Cancel"), "@cancel")),
-               elastic="text"),
-        Screen("resume", N_("You have an unfinished report ({category}). Continue it?"),
-               options=(Option(N_("Continue"), "@resume"), Option(N_("Start again"), "@discard")),
-               nav=False, elastic="category"),
+        Screen(
+            "cl_confirm",
+            N_("Reaches {count} residents, {segments} SMS each: {text}"),
+            options=(Option(N_("Send"), "@send_broadcast"), Option(N_("Cancel"), "@cancel")),
+            elastic="text",
+        ),
+        Screen(
+            "resume",
+            N_("You have an unfinished report ({category}). Continue it?"),
+            options=(Option(N_("Continue"), "@resume"), Option(N_("Start again"), "@discard")),
+            nav=False,
+            elastic="category",
+        ),
         # Report a fault
-        Screen("report_category", N_("Choose the type of fault:"), items="categories",
-               accept="pick_category"),
-        Screen("report_ward", N_("Where is the fault?"), items="report_wards",
-               accept="pick_report_ward"),
-        Screen("report_location", N_("Describe the place or a landmark nearby:"),
-               accept="enter_location"),
-        Screen("report_confirm", N_("{category} in ward {ward}: {location}"),
-               options=(Option(N_("Send report"), "@submit"), Option(N_("Cancel"), "@cancel")),
-               elastic="location"),
+        Screen(
+            "report_category", N_("Choose the type of fault:"), items="categories", accept="pick_category"
+        ),
+        Screen("report_ward", N_("Where is the fault?"), items="report_wards", accept="pick_report_ward"),
+        Screen("report_location", N_("Describe the place or a landmark nearby:"), accept="enter_location"),
+        Screen(
+            "report_confirm",
+            N_("{category} in ward {ward}: {location}"),
+            options=(Option(N_("Send report"), "@submit"), Option(N_("Cancel"), "@cancel")),
+            elastic="location",
+        ),
         # Check a ticket
-        Screen("ticket_menu", N_("Check a ticket:"),
-               options=(Option(N_("Enter a reference"), "ticket_entry"),
-                        Option(N_("My recent reports"), "@recent"))),
+        Screen(
+            "ticket_menu",
+            N_("Check a ticket:"),
+            options=(
+                Option(N_("Enter a reference"), "ticket_entry"),
+                Option(N_("My recent reports"), "@recent"),
+            ),
+        ),
         Screen("ticket_entry", N_("Enter the reference number:"), accept="enter_reference"),
-        Screen("ticket_recent", N_("Your recent reports:"), items="recent_tickets",
-               accept="pick_ticket"),
-        Screen("ticket_detail", N_("Ticket {reference}\n{category}: {status}\nUpdated {updated}"),
-               elastic="category"),
+        Screen("ticket_recent", N_("Your recent reports:"), items="recent_tickets", accept="pick_ticket"),
+        Screen(
+            "ticket_detail",
+            N_("Ticket {reference}\n{category}: {status}\nUpdated {updated}"),
+            elastic="category",
+        ),
         # Outages
         Screen("outages", N_("Outages in ward {ward}:"), items="outages", accept="pick_outage"),
         # Settings
@@ -125,8 +161,10 @@ def _enter_municipality(ctx: Ctx, choice: dict) -> None:
     s.pop("choices", None)
     # Asked together: one round of lookups on the dial instead of three.
     resident, councillor, draft = ctx.need_all(
-        ("resident", s["mid"], s["phone"]), ("councillor", s["mid"], s["phone"]),
-        ("draft", s["mid"], s["phone"]))
+        ("resident", s["mid"], s["phone"]),
+        ("councillor", s["mid"], s["phone"]),
+        ("draft", s["mid"], s["phone"]),
+    )
     profile = resident or {}
     s["locale"] = profile.get("locale") or s.get("locale") or choice["locales"][0]
     s["ward"] = profile.get("ward")
@@ -237,10 +275,7 @@ def report(ctx: Ctx, _typed: str) -> None:
 
 def list_categories(ctx: Ctx) -> list[Item]:
     """The municipality's active categories in its order."""
-    return [
-        Item(category_label(ctx.locale, c), c)
-        for c in ctx.need("categories", ctx.session["mid"])
-    ]
+    return [Item(category_label(ctx.locale, c), c) for c in ctx.need("categories", ctx.session["mid"])]
 
 
 def pick_category(ctx: Ctx, category: dict) -> None:
@@ -258,8 +293,7 @@ def list_report_wards(ctx: Ctx) -> list[Item]:
     """The remembered ward, then "another ward"."""
     ward = ctx.session["ward"]
     return [
-        Item(ctx.t(N_("My ward ({number} {name})"), number=ward["number"], name=ward["name"])[:60],
-             "mine"),
+        Item(ctx.t(N_("My ward ({number} {name})"), number=ward["number"], name=ward["name"])[:60], "mine"),
         Item(ctx.t(N_("Another ward")), "other"),
     ]
 
@@ -430,8 +464,9 @@ def list_outages(ctx: Ctx) -> list[Item]:
     for outage in ctx.need("outages", ctx.session["mid"], ward["id"]):
         line = OUTAGE_LINES[(outage["state"], bool(outage.get("ends")))]
         service = category_label(ctx.locale, {"code": outage["service"]})
-        items.append(Item(ctx.t(line, service=service, starts=outage["starts"],
-                                ends=outage.get("ends") or ""), outage))
+        items.append(
+            Item(ctx.t(line, service=service, starts=outage["starts"], ends=outage.get("ends") or ""), outage)
+        )
     return items
 
 
@@ -484,8 +519,7 @@ def enter_pin(ctx: Ctx, typed: str) -> None:
     if not typed.isdigit():
         ctx.notice(N_("Wrong PIN."))
         return
-    verdict = ctx.need("check_pin", s["councillor"]["id"], s["sid"], s.get("turn"),
-                       payload={"pin": typed})
+    verdict = ctx.need("check_pin", s["councillor"]["id"], s["sid"], s.get("turn"), payload={"pin": typed})
     if verdict == "locked":
         ctx.end(N_("Too many wrong PINs. Try again in 30 minutes."))
     elif verdict != "ok":
@@ -514,7 +548,10 @@ def enter_broadcast(ctx: Ctx, typed: str) -> None:
     count = ctx.need("reach", s["mid"], ward["id"])
     ctx.draft["broadcast"] = text
     s.setdefault("params", {})["cl_confirm"] = {
-        "count": count, "segments": count_segments(text).segments, "text": text}
+        "count": count,
+        "segments": count_segments(text).segments,
+        "text": text,
+    }
     ctx.go("cl_confirm")
 
 
@@ -524,13 +561,19 @@ def send_broadcast(ctx: Ctx, _typed: str) -> None:
     if not s.get("pin_ok"):
         ctx.home()
         return
-    result = ctx.need("create_broadcast", "ussd:" + s["sid"],
-                      payload={"councillor_id": s["councillor"]["id"], "text": ctx.draft["broadcast"]})
+    result = ctx.need(
+        "create_broadcast",
+        "ussd:" + s["sid"],
+        payload={"councillor_id": s["councillor"]["id"], "text": ctx.draft["broadcast"]},
+    )
     if result["status"] == "limit":
         ctx.end(N_("You have reached today's limit of {limit} broadcasts."), limit=result["limit"])
     else:
-        ctx.end(N_("Your broadcast to ward {ward} is on its way to {count} residents."),
-                ward=s["councillor"]["ward"]["number"], count=result["count"])
+        ctx.end(
+            N_("Your broadcast to ward {ward} is on its way to {count} residents."),
+            ward=s["councillor"]["ward"]["number"],
+            count=result["count"],
+        )
 
 
 HANDLERS = {

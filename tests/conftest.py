@@ -166,6 +166,13 @@ def provider():
 @pytest.fixture
 def gateway(settings, provider, app):
     """An app sending through the fake provider (same database and Redis as `app`)."""
-    return make_app(settings, SMS_PROVIDER="africastalking", AT_USERNAME="wardlink",
-                    AT_API_KEY="fake-key", AT_API_URL=provider.base_url, AT_SENDER_ID="WARDLINK",
-                    SMS_READ_TIMEOUT=0.5, SMS_CONNECT_TIMEOUT=0.5)
+    return make_app(
+        settings,
+        SMS_PROVIDER="africastalking",
+        AT_USERNAME="wardlink",
+        AT_API_KEY="fake-key",
+        AT_API_URL=provider.base_url,
+        AT_SENDER_ID="WARDLINK",
+        SMS_READ_TIMEOUT=0.5,
+        SMS_CONNECT_TIMEOUT=0.5,
+    )

@@ -32,7 +32,8 @@ MODULES = _modules()
 
 def _is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _module_level(body: list[ast.stmt]):
@@ -80,8 +81,7 @@ def import_graph() -> dict[str, set[str]]:
                     for _ in range(node.level - 1):
                         anchor = anchor.rpartition(".")[0]
                     base = f"{anchor}.{base}" if base else anchor
-                targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in MODULES else base
-                           for a in node.names]
+                targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in MODULES else base for a in node.names]
             for target in targets:
                 known = _known(target)
                 if known is not None and known != name:
@@ -174,10 +174,17 @@ def test_click_only_in_the_cli(name):
     if name == "app.cli" or name.startswith("app.cli.") or name in CLICK_ALLOWED:
         return
     tree = ast.parse(MODULES[name].read_text(encoding="utf-8"))
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree)
-                if isinstance(node, ast.Import) for alias in node.names}
-    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
-                 if isinstance(node, ast.ImportFrom) and node.module and not node.level}
+    imported = {
+        alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    imported |= {
+        node.module.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level
+    }
     assert "click" not in imported and "flask.cli" not in {
-        node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}, (
-        f"{name} imports click: only app/cli/ may (a service raises a DomainError instead)")
+        node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+    }, f"{name} imports click: only app/cli/ may (a service raises a DomainError instead)"

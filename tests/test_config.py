@@ -25,7 +25,7 @@ def readme_rows(markdown: str) -> list[tuple[list[str], list[str], str]]:
     for marker in README_TABLES:
         start = lines.index(marker)
         table = []
-        for line in lines[start + 1:]:
+        for line in lines[start + 1 :]:
             if line.startswith("|"):
                 table.append(line)
             elif table:
@@ -69,8 +69,9 @@ def test_readme_check_catches_a_wrong_default_a_missing_row_and_an_unknown_one()
     markdown = README.read_text(encoding="utf-8")
     wrong = markdown.replace("| `USSD_SESSION_TTL` | `300` |", "| `USSD_SESSION_TTL` | `301` |")
     assert readme_problems(wrong) == ["USSD_SESSION_TTL: README says `301`, the code `300`"]
-    assert readme_problems(markdown.replace("`3.05`, `9.05`", "`3.05`, `9`")) \
-        == ["SMS_READ_TIMEOUT: README says `9`, the code `9.05`"]
+    assert readme_problems(markdown.replace("`3.05`, `9.05`", "`3.05`, `9`")) == [
+        "SMS_READ_TIMEOUT: README says `9`, the code `9.05`"
+    ]
     without = "\n".join(line for line in markdown.splitlines() if "| `SMS_BATCH_SIZE`" not in line)
     assert readme_problems(without) == ["SMS_BATCH_SIZE is missing"]
     renamed = markdown.replace("| `TIMEZONE` |", "| `TIME_ZONE` |")
@@ -87,8 +88,13 @@ def test_every_setting_is_typed_and_explained():
 
 
 def test_environment_values_are_converted_by_type():
-    env = {"SMS_READ_TIMEOUT": "2.5", "SMS_BATCH_SIZE": "100", "LOG_LEVEL": "DEBUG", "TESTING": "1",
-           "MAX_FORM_BYTES": "1"}
+    env = {
+        "SMS_READ_TIMEOUT": "2.5",
+        "SMS_BATCH_SIZE": "100",
+        "LOG_LEVEL": "DEBUG",
+        "TESTING": "1",
+        "MAX_FORM_BYTES": "1",
+    }
     config = load_config(environ=env)
     assert config["SMS_READ_TIMEOUT"] == 2.5 and config["SMS_BATCH_SIZE"] == 100
     assert config["LOG_LEVEL"] == "DEBUG"

@@ -17,8 +17,7 @@ def test_config_precedence():
 
 
 def test_production_refuses_to_start_without_secrets(monkeypatch):
-    for key in ("SECRET_KEY", "WEBHOOK_TOKEN", "REDIS_URL", "AT_USERNAME", "AT_API_KEY",
-                "SMS_PROVIDER"):
+    for key in ("SECRET_KEY", "WEBHOOK_TOKEN", "REDIS_URL", "AT_USERNAME", "AT_API_KEY", "SMS_PROVIDER"):
         monkeypatch.delenv(key, raising=False)
     with pytest.raises(ConfigError) as err:
         create_app({"WARDLINK_ENV": "production", "SECRET_KEY": "x"})
@@ -36,11 +35,11 @@ def test_cli_production_check_is_one_line(tmp_path):
     import subprocess
     import sys
 
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("SECRET_KEY", "WEBHOOK_TOKEN", "REDIS_URL")}
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "WEBHOOK_TOKEN", "REDIS_URL")}
     env.update(WARDLINK_ENV="production", WARDLINK_INSTANCE=str(tmp_path), SMS_PROVIDER="console")
-    proc = subprocess.run([sys.executable, "-m", "app", "db", "upgrade"], env=env,
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "app", "db", "upgrade"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode != 0
     assert "production mode needs SECRET_KEY, WEBHOOK_TOKEN, REDIS_URL" in proc.stderr
     assert "Traceback" not in proc.stderr

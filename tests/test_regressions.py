@@ -80,8 +80,14 @@ def test_read_timeout_makes_broadcast_rows_unknown(gateway, provider, demo):
     with gateway.app_context():
         m = municipality()
         add_residents(m, 3, 2)
-        b = create_broadcast(db.session(), municipality_id=m.id, ward_ids=[ward_id(m, 3)],
-                             texts={"*": "Notice."}, author="t", urgent=True)
+        b = create_broadcast(
+            db.session(),
+            municipality_id=m.id,
+            ward_ids=[ward_id(m, 3)],
+            texts={"*": "Notice."},
+            author="t",
+            urgent=True,
+        )
         db.session.commit()
         fan_out(b.id)
         ids = list(db.session.scalars(select(Message.id).where(Message.broadcast_id == b.id)))
@@ -98,8 +104,9 @@ def test_provider_down_stops_the_job_early(gateway, provider):
     with gateway.app_context():
         ids = []
         for i in range(3):
-            m = add_message(db.session(), phone=f"+2782111000{i}", text=f"Reply {i}", purpose="reply",
-                            essential=True)
+            m = add_message(
+                db.session(), phone=f"+2782111000{i}", text=f"Reply {i}", purpose="reply", essential=True
+            )
             db.session.flush()
             ids.append(m.id)
         db.session.commit()
@@ -125,8 +132,9 @@ def test_tracebacks_are_redacted():
     try:
         raise ValueError("could not send to +27821234567 with token=abc123")
     except ValueError:
-        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", None,
-                                   exc_info=__import__("sys").exc_info())
+        record = logging.LogRecord(
+            "x", logging.ERROR, __file__, 1, "failed", None, exc_info=__import__("sys").exc_info()
+        )
     RedactingFilter().filter(record)
     assert "821234567" not in record.exc_text and "abc123" not in record.exc_text
 
@@ -140,9 +148,14 @@ def test_a_ticket_key_used_twice_returns_the_first_ticket(app, demo):
     with app.test_request_context():
         category = db.session.scalar(select(Category).where(Category.code == "water"))
         ward = db.session.get(Ward, 3)
-        payload = {"municipality_id": category.municipality_id, "phone": "+27821234567",
-                   "category_id": category.id, "ward_id": ward.id, "location": "Main Rd",
-                   "locale": "en"}
+        payload = {
+            "municipality_id": category.municipality_id,
+            "phone": "+27821234567",
+            "category_id": category.id,
+            "ward_id": ward.id,
+            "location": "Main Rd",
+            "locale": "en",
+        }
         first = Resolver()._create_ticket("ussd:FIRST", payload)
         again = Resolver()._create_ticket("ussd:FIRST", payload)
         assert again == first
@@ -166,9 +179,15 @@ def test_a_stale_resident_hint_still_creates_the_ticket(app, demo):
         stale_id = old.id
         db.session.delete(old)
         db.session.commit()
-        payload = {"municipality_id": mid, "phone": "+27821234567", "category_id": category.id,
-                   "ward_id": None, "location": "Main Rd", "locale": "af",
-                   "resident_id": stale_id}
+        payload = {
+            "municipality_id": mid,
+            "phone": "+27821234567",
+            "category_id": category.id,
+            "ward_id": None,
+            "location": "Main Rd",
+            "locale": "af",
+            "resident_id": stale_id,
+        }
         created = Resolver()._create_ticket("ussd:STALE", payload)
         ticket = db.session.scalar(select(Ticket).where(Ticket.reference == created["reference"]))
         resident = db.session.get(Resident, ticket.resident_id)
@@ -190,8 +209,14 @@ def test_postponed_broadcast_rows_stay_on_the_bulk_queue(gateway, provider, demo
         gateway.config["SMS_BATCH_SIZE"] = 2
         m = municipality()
         add_residents(m, 3, 4)
-        b = create_broadcast(db.session(), municipality_id=m.id, ward_ids=[ward_id(m, 3)],
-                             texts={"*": "Notice."}, author="t", urgent=True)
+        b = create_broadcast(
+            db.session(),
+            municipality_id=m.id,
+            ward_ids=[ward_id(m, 3)],
+            texts={"*": "Notice."},
+            author="t",
+            urgent=True,
+        )
         db.session.commit()
         fan_out(b.id)
         ids = list(db.session.scalars(select(Message.id).where(Message.broadcast_id == b.id)))

@@ -23,8 +23,7 @@ NOW = "2026-03-02 09:00:00"
 
 
 def _parents(session) -> tuple[int, int]:
-    m = Municipality(code="vocab", name="Vocab", region="ZA", timezone="Africa/Johannesburg",
-                     locales="en")
+    m = Municipality(code="vocab", name="Vocab", region="ZA", timezone="Africa/Johannesburg", locales="en")
     session.add(m)
     session.flush()
     category = Category(municipality_id=m.id, code="water", labels={})
@@ -38,33 +37,55 @@ def _row(table: str, i: int, municipality_id: int, category_id: int) -> dict:
     now = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
     return {
         "service_codes": {"channel": "sms", "code": f"*{i}#", "municipality_id": municipality_id},
-        "tickets": {"reference": f"R{i}", "municipality_id": municipality_id,
-                    "category_id": category_id, "location": "here", "source": "sms",
-                    "source_key": f"k{i}"},
+        "tickets": {
+            "reference": f"R{i}",
+            "municipality_id": municipality_id,
+            "category_id": category_id,
+            "location": "here",
+            "source": "sms",
+            "source_key": f"k{i}",
+        },
         "outages": {"municipality_id": municipality_id, "service": "water", "starts_at": now},
         "inbound_messages": {"provider_id": f"p{i}"},
-        "messages": {"phone": "+27820000000", "text": "t", "encoding": "GSM-7", "segments": 1,
-                     "purpose": "reply"},
+        "messages": {
+            "phone": "+27820000000",
+            "text": "t",
+            "encoding": "GSM-7",
+            "segments": 1,
+            "purpose": "reply",
+        },
         "opt_outs": {"phone": "+27820000000", "action": "stop", "channel": "sms"},
         "suppressions": {"phone": f"+2782000{i:04d}", "channel": "sms"},
-        "broadcasts": {"municipality_id": municipality_id, "kind": "broadcast", "author": "a",
-                       "texts": {"*": "t"}},
+        "broadcasts": {
+            "municipality_id": municipality_id,
+            "kind": "broadcast",
+            "author": "a",
+            "texts": {"*": "t"},
+        },
     }[table]
 
 
-CLOSED_COLUMNS = [(table.name, column.name) for table in Base.metadata.sorted_tables
-                  for column in table.columns if isinstance(column.type, Enum)]
+CLOSED_COLUMNS = [
+    (table.name, column.name)
+    for table in Base.metadata.sorted_tables
+    for column in table.columns
+    if isinstance(column.type, Enum)
+]
 """Every column that holds a closed set of values."""
 
 
 def test_the_migration_checks_what_the_models_check():
     # Alembic does not compare CHECK constraints: the sets and names are compared here.
     migration = importlib.import_module("migrations.versions.0004_vocabulary")
-    in_models = {(table, column): tuple(m.value for m in
-                                        Base.metadata.tables[table].c[column].type.enum_class)
-                 for table, column in CLOSED_COLUMNS}
-    in_migration = {(table, column): values for table, columns in migration.CHECKS.items()
-                    for column, values in columns.items()}
+    in_models = {
+        (table, column): tuple(m.value for m in Base.metadata.tables[table].c[column].type.enum_class)
+        for table, column in CLOSED_COLUMNS
+    }
+    in_migration = {
+        (table, column): values
+        for table, columns in migration.CHECKS.items()
+        for column, values in columns.items()
+    }
     assert in_models == in_migration
     for table, column in CLOSED_COLUMNS:
         assert Base.metadata.tables[table].c[column].type.name == column  # ck_<table>_<column>
@@ -84,38 +105,61 @@ def test_every_value_round_trips_through_its_column(ctx, table, column):
     session.rollback()
 
 
-@pytest.mark.parametrize(("table", "column", "sql"), [
-    ("messages", "status",
-     "INSERT INTO messages (phone, text, encoding, segments, purpose, essential, queue, status,"
-     " attempts, created_at, updated_at) VALUES ('+27820000000', 't', 'GSM-7', 1, 'reply', false,"
-     f" 'high', 'lost', 0, '{NOW}', '{NOW}')"),
-    ("broadcasts", "status",
-     "INSERT INTO broadcasts (municipality_id, kind, author, texts, urgent, status, fanout_cursor,"
-     f" wrong_codes, created_at) VALUES (:m, 'broadcast', 'a', '{{}}', false, 'sent', 0, 0, '{NOW}')"),
-    ("opt_outs", "action",
-     f"INSERT INTO opt_outs (phone, action, channel, created_at) VALUES ('+27820000000', 'pause',"
-     f" 'sms', '{NOW}')"),
-    ("tickets", "source",
-     "INSERT INTO tickets (reference, municipality_id, category_id, location, status, source,"
-     f" source_key, created_at, updated_at) VALUES ('R1', :m, :c, 'here', 'open', 'email', 'k',"
-     f" '{NOW}', '{NOW}')"),
-])
+@pytest.mark.parametrize(
+    ("table", "column", "sql"),
+    [
+        (
+            "messages",
+            "status",
+            "INSERT INTO messages (phone, text, encoding, segments, purpose, essential, queue, status,"
+            " attempts, created_at, updated_at) VALUES ('+27820000000', 't', 'GSM-7', 1, 'reply', false,"
+            f" 'high', 'lost', 0, '{NOW}', '{NOW}')",
+        ),
+        (
+            "broadcasts",
+            "status",
+            "INSERT INTO broadcasts (municipality_id, kind, author, texts, urgent, status, fanout_cursor,"
+            f" wrong_codes, created_at) VALUES (:m, 'broadcast', 'a', '{{}}', false, 'sent', 0, 0, '{NOW}')",
+        ),
+        (
+            "opt_outs",
+            "action",
+            f"INSERT INTO opt_outs (phone, action, channel, created_at) VALUES ('+27820000000', 'pause',"
+            f" 'sms', '{NOW}')",
+        ),
+        (
+            "tickets",
+            "source",
+            "INSERT INTO tickets (reference, municipality_id, category_id, location, status, source,"
+            f" source_key, created_at, updated_at) VALUES ('R1', :m, :c, 'here', 'open', 'email', 'k',"
+            f" '{NOW}', '{NOW}')",
+        ),
+    ],
+)
 def test_the_database_refuses_a_value_outside_the_vocabulary(ctx, table, column, sql):
     session = db.session()
     municipality_id, category_id = _parents(session)
     session.commit()
     with pytest.raises(IntegrityError, match=f"ck_{table}_{column}"):
         with db.engine.begin() as conn:  # raw SQL: nothing of ours checks it on the way
-            conn.execute(text(sql).bindparams(**{k: v for k, v in
-                                                 (("m", municipality_id), ("c", category_id))
-                                                 if f":{k}" in sql}))
+            conn.execute(
+                text(sql).bindparams(
+                    **{k: v for k, v in (("m", municipality_id), ("c", category_id)) if f":{k}" in sql}
+                )
+            )
 
 
 def test_an_unknown_string_is_refused_before_the_database(ctx):
     session = db.session()
     municipality_id, _ = _parents(session)
-    session.add(Outage(municipality_id=municipality_id, service="water", status="cancelled",
-                       starts_at=dt.datetime(2026, 3, 2, tzinfo=dt.UTC)))
+    session.add(
+        Outage(
+            municipality_id=municipality_id,
+            service="water",
+            status="cancelled",
+            starts_at=dt.datetime(2026, 3, 2, tzinfo=dt.UTC),
+        )
+    )
     with pytest.raises(StatementError, match="cancelled"):
         session.flush()
     session.rollback()
@@ -124,8 +168,9 @@ def test_an_unknown_string_is_refused_before_the_database(ctx):
 def test_the_sets_agree_with_the_code_that_names_them():
     assert set(STATUS_LABELS) == set(TicketStatus)  # a status residents cannot read is a bug
     assert set(ORDER) == set(MessageQueue)
-    assert {count_segments("Water is off").encoding,
-            count_segments("Amanzi avaliwe ✓").encoding} == set(MessageEncoding)
+    assert {count_segments("Water is off").encoding, count_segments("Amanzi avaliwe ✓").encoding} == set(
+        MessageEncoding
+    )
 
 
 # --- UTC timestamps ------------------------------------------------------------------------
@@ -163,17 +208,25 @@ def test_a_timestamp_is_stored_as_utc_and_read_back_aware(ctx):
     else:
         assert raw == local
     # Compared in SQL with a value in another zone: right on SQLite too, where it is text.
-    found = db.session().scalars(select(Outage.id).where(
-        Outage.starts_at > dt.datetime(2026, 3, 2, 8, 30, tzinfo=SAST))).all()
+    found = (
+        db.session()
+        .scalars(select(Outage.id).where(Outage.starts_at > dt.datetime(2026, 3, 2, 8, 30, tzinfo=SAST)))
+        .all()
+    )
     assert found == [outage_id]
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    (None, None),
-    (dt.datetime(2026, 3, 2, 7, 0), dt.datetime(2026, 3, 2, 7, 0, tzinfo=dt.UTC)),  # SQLite
-    (dt.datetime(2026, 3, 2, 9, 0, tzinfo=SAST),  # PostgreSQL, in the session's zone
-     dt.datetime(2026, 3, 2, 7, 0, tzinfo=dt.UTC)),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, None),
+        (dt.datetime(2026, 3, 2, 7, 0), dt.datetime(2026, 3, 2, 7, 0, tzinfo=dt.UTC)),  # SQLite
+        (
+            dt.datetime(2026, 3, 2, 9, 0, tzinfo=SAST),  # PostgreSQL, in the session's zone
+            dt.datetime(2026, 3, 2, 7, 0, tzinfo=dt.UTC),
+        ),
+    ],
+)
 def test_values_read_back_are_utc(value, expected):
     result = UTCDateTime().process_result_value(value, None)
     assert result == expected and (result is None or result.tzinfo is dt.UTC)

@@ -20,6 +20,13 @@ def create_scheduler(connection, logging_level: str | int = "INFO") -> CronSched
     """RQ's cron scheduler on `connection` with wardlink's periodic jobs registered."""
     scheduler = CronScheduler(connection=connection, logging_level=logging_level)
     # ttl: a reaper job no worker started within its minute is dropped; the next one comes.
-    scheduler.register(reap_once, HIGH, interval=INTERVAL, job_timeout=RUN_TIMEOUT,
-                       ttl=INTERVAL, failure_ttl=FAILURE_TTL, name="reaper")
+    scheduler.register(
+        reap_once,
+        HIGH,
+        interval=INTERVAL,
+        job_timeout=RUN_TIMEOUT,
+        ttl=INTERVAL,
+        failure_ttl=FAILURE_TTL,
+        name="reaper",
+    )
     return scheduler

@@ -33,8 +33,12 @@ from workers.queues import BULK, get_queue
 
 log = logging.getLogger(__name__)
 
-FINAL = (BroadcastStatus.DONE, BroadcastStatus.CANCELLED, BroadcastStatus.DROPPED,
-         BroadcastStatus.PENDING_CONFIRMATION)
+FINAL = (
+    BroadcastStatus.DONE,
+    BroadcastStatus.CANCELLED,
+    BroadcastStatus.DROPPED,
+    BroadcastStatus.PENDING_CONFIRMATION,
+)
 """States in which a fan-out job has nothing to do."""
 PURPOSES = {BroadcastKind.BROADCAST: MessagePurpose.BROADCAST}
 """Message purpose per broadcast kind (everything else is an alert)."""
@@ -55,9 +59,12 @@ def _by_locale(texts: dict[str, str], value):
 def _recipients(broadcast: Broadcast):
     """The residents a broadcast goes to: its wards' audience, or the people a follow-up follows."""
     if broadcast.follows_id is not None:
-        return (Message.broadcast_id == broadcast.follows_id) & Message.status.in_(
-            ("sent", "delivered", "unknown")) & (Resident.id == Message.resident_id) & (
-            Resident.opted_out.is_(False))
+        return (
+            (Message.broadcast_id == broadcast.follows_id)
+            & Message.status.in_(("sent", "delivered", "unknown"))
+            & (Resident.id == Message.resident_id)
+            & (Resident.opted_out.is_(False))
+        )
     ward_ids = select(BroadcastWard.ward_id).where(BroadcastWard.broadcast_id == broadcast.id)
     return audience(broadcast.municipality_id, ward_ids)
 
@@ -94,28 +101,61 @@ def fan_out(broadcast_id: int) -> dict:
     purpose = PURPOSES.get(broadcast.kind, MessagePurpose.ALERT)
     written = 0
     while True:
-        ids = list(session.scalars(
-            select(Resident.id).where(_recipients(broadcast), Resident.id > broadcast.fanout_cursor)
-            .order_by(Resident.id).limit(FANOUT_CHUNK)))
+        ids = list(
+            session.scalars(
+                select(Resident.id)
+                .where(_recipients(broadcast), Resident.id > broadcast.fanout_cursor)
+                .order_by(Resident.id)
+                .limit(FANOUT_CHUNK)
+            )
+        )
         if not ids:
             break
         low, high = broadcast.fanout_cursor, ids[-1]
         stamp = utcnow()
         rows = select(
-            literal(broadcast.municipality_id), Resident.id, Resident.phone,
+            literal(broadcast.municipality_id),
+            Resident.id,
+            Resident.phone,
             _by_locale(texts, lambda k: texts[k]),
             _by_locale(texts, lambda k: segments[k].encoding),
             _by_locale(texts, lambda k: segments[k].segments),
             # Typed like their columns: checked and converted as in any other insert.
-            literal(purpose, Message.purpose.type), literal(False),
-            literal(MessageQueue.BULK, Message.queue.type), literal(municipality.sms_sender_id),
-            literal(MessageStatus.QUEUED, Message.status.type), literal(0), literal(broadcast.id),
-            literal(stamp, Message.created_at.type), literal(stamp, Message.updated_at.type),
+            literal(purpose, Message.purpose.type),
+            literal(False),
+            literal(MessageQueue.BULK, Message.queue.type),
+            literal(municipality.sms_sender_id),
+            literal(MessageStatus.QUEUED, Message.status.type),
+            literal(0),
+            literal(broadcast.id),
+            literal(stamp, Message.created_at.type),
+            literal(stamp, Message.updated_at.type),
         ).where(_recipients(broadcast), Resident.id > low, Resident.id <= high)
-        insert = _insert(session).from_select(
-            ["municipality_id", "resident_id", "phone", "text", "encoding", "segments", "purpose",
-             "essential", "queue", "sender_id", "status", "attempts", "broadcast_id",
-             "created_at", "updated_at"], rows).on_conflict_do_nothing().returning(Message.id)
+        insert = (
+            _insert(session)
+            .from_select(
+                [
+                    "municipality_id",
+                    "resident_id",
+                    "phone",
+                    "text",
+                    "encoding",
+                    "segments",
+                    "purpose",
+                    "essential",
+                    "queue",
+                    "sender_id",
+                    "status",
+                    "attempts",
+                    "broadcast_id",
+                    "created_at",
+                    "updated_at",
+                ],
+                rows,
+            )
+            .on_conflict_do_nothing()
+            .returning(Message.id)
+        )
         # RETURNING hands back exactly the rows this chunk wrote (none on a repeat), so the
         # send jobs are queued without looking the rows up again.
         new_ids = sorted(session.scalars(insert))
@@ -132,17 +172,24 @@ def fan_out(broadcast_id: int) -> dict:
 
 
 def _schedule(broadcast_id: int, when: dt.datetime) -> None:
-    get_queue(BULK).enqueue_at(when, "workers.fanout.fan_out", broadcast_id,
-                               job_timeout=3600, result_ttl=0)
+    get_queue(BULK).enqueue_at(when, "workers.fanout.fan_out", broadcast_id, job_timeout=3600, result_ttl=0)
 
 
 def _queue_rows(session, broadcast: Broadcast, low: int, high: int) -> None:
     """Queue send jobs for the broadcast's queued rows of residents in (low, high] (used
     when a fan-out resumes: rows a dead run wrote but may not have queued)."""
-    ids = list(session.scalars(
-        select(Message.id).where(Message.broadcast_id == broadcast.id, Message.status == "queued",
-                                 Message.resident_id > low, Message.resident_id <= high)
-        .order_by(Message.id)))
+    ids = list(
+        session.scalars(
+            select(Message.id)
+            .where(
+                Message.broadcast_id == broadcast.id,
+                Message.status == "queued",
+                Message.resident_id > low,
+                Message.resident_id <= high,
+            )
+            .order_by(Message.id)
+        )
+    )
     session.commit()
     _dispatch(broadcast, ids)
 
@@ -157,8 +204,9 @@ def finish_if_done(session, broadcast_id: int) -> bool:
     if broadcast is None or broadcast.status != "sending":
         session.commit()  # end the read transaction (commit: no expiry of loaded objects)
         return False
-    active = session.scalar(select(Message.id).where(
-        Message.broadcast_id == broadcast_id, message_active()).limit(1))
+    active = session.scalar(
+        select(Message.id).where(Message.broadcast_id == broadcast_id, message_active()).limit(1)
+    )
     if active is not None:
         session.commit()
         return False
@@ -174,8 +222,9 @@ def reap_broadcasts(stuck_after: int = 300) -> dict:
     now = utcnow()
     resumed = 0
     stale = now - dt.timedelta(seconds=stuck_after)
-    for broadcast in session.scalars(select(Broadcast).where(
-            Broadcast.status.in_(("fanning_out", "scheduled")))):
+    for broadcast in session.scalars(
+        select(Broadcast).where(Broadcast.status.in_(("fanning_out", "scheduled")))
+    ):
         if broadcast.status == "scheduled":
             due_at = broadcast.scheduled_at or broadcast.created_at
         else:  # fanning out: alive while its heartbeat is recent
@@ -184,8 +233,7 @@ def reap_broadcasts(stuck_after: int = 300) -> dict:
             start(broadcast.id, broadcast.urgent)
             resumed += 1
     finished = 0
-    for broadcast_id in list(session.scalars(select(Broadcast.id).where(
-            Broadcast.status == "sending"))):
+    for broadcast_id in list(session.scalars(select(Broadcast.id).where(Broadcast.status == "sending"))):
         finished += finish_if_done(session, broadcast_id)
     session.commit()
     return {"fanouts_resumed": resumed, "broadcasts_finished": finished}

@@ -76,7 +76,7 @@ def requeue_moved_jobs() -> int:
         queue = get_queue(name, conn)
         ids = queue.get_job_ids() + queue.scheduled_job_registry.get_job_ids()
         for start in range(0, len(ids), FETCH_CHUNK):
-            for job in Job.fetch_many(ids[start:start + FETCH_CHUNK], connection=conn):
+            for job in Job.fetch_many(ids[start : start + FETCH_CHUNK], connection=conn):
                 moved += _move(job, conn)
     return moved
 
@@ -95,6 +95,11 @@ def _move(job: Job | None, conn) -> int:
     # Only the `data` field (RQ keeps the function, args and kwargs there, compressed) and the
     # description change: saving the whole job could overwrite the status a worker that just
     # dequeued it has written.
-    conn.hset(job.key, mapping={"data": zlib.compress(job.data),
-                                "description": (job.description or "").replace(old, new, 1)})
+    conn.hset(
+        job.key,
+        mapping={
+            "data": zlib.compress(job.data),
+            "description": (job.description or "").replace(old, new, 1),
+        },
+    )
     return 1

@@ -71,15 +71,16 @@ def claim(session, message_ids: list[int], channel: str | None = DEFAULT_CHANNEL
     """
     now = utcnow()
     candidates = session.execute(
-        select(Message.id, Message.phone, Message.essential, Message.broadcast_id)
-        .where(Message.id.in_(message_ids), _due(now))).all()
+        select(Message.id, Message.phone, Message.essential, Message.broadcast_id).where(
+            Message.id.in_(message_ids), _due(now)
+        )
+    ).all()
     if not candidates:
         session.commit()
         return []
     # Opt-out is checked here, at send time, not only when the message was queued.
     stopped = suppressed(session, {c.phone for c in candidates if not c.essential})
-    expired = _expired_broadcasts(session, {c.broadcast_id for c in candidates if c.broadcast_id},
-                                  now)
+    expired = _expired_broadcasts(session, {c.broadcast_id for c in candidates if c.broadcast_id}, now)
     settle: dict[str, list[int]] = defaultdict(list)
     for c in candidates:
         if c.broadcast_id in expired:
@@ -90,16 +91,22 @@ def claim(session, message_ids: list[int], channel: str | None = DEFAULT_CHANNEL
             settle["sending"].append(c.id)
     for status in ("dropped", "suppressed"):
         if settle[status]:
-            session.execute(update(Message).where(Message.id.in_(settle[status]), _due(now))
-                            .values(status=status, updated_at=now))
+            session.execute(
+                update(Message)
+                .where(Message.id.in_(settle[status]), _due(now))
+                .values(status=status, updated_at=now)
+            )
     claimed = []
     if settle["sending"]:
-        claimed = [Claimed(*row) for row in session.execute(
-            update(Message).where(Message.id.in_(settle["sending"]), _due(now))
-            .values(status="sending", attempts=Message.attempts + 1, updated_at=now,
-                    channel=channel)
-            .returning(Message.id, Message.phone, Message.attempts, Message.queue,
-                       Message.broadcast_id))]
+        claimed = [
+            Claimed(*row)
+            for row in session.execute(
+                update(Message)
+                .where(Message.id.in_(settle["sending"]), _due(now))
+                .values(status="sending", attempts=Message.attempts + 1, updated_at=now, channel=channel)
+                .returning(Message.id, Message.phone, Message.attempts, Message.queue, Message.broadcast_id)
+            )
+        ]
     session.commit()
     return sorted(claimed, key=lambda c: c.id)
 
@@ -107,10 +114,17 @@ def claim(session, message_ids: list[int], channel: str | None = DEFAULT_CHANNEL
 def _expired_broadcasts(session, broadcast_ids: set[int], now: dt.datetime) -> set[int]:
     if not broadcast_ids:
         return set()
-    return set(session.scalars(select(Broadcast.id).where(
-        Broadcast.id.in_(broadcast_ids),
-        or_(Broadcast.status == "cancelled",
-            (Broadcast.expires_at.is_not(None)) & (Broadcast.expires_at <= now)))))
+    return set(
+        session.scalars(
+            select(Broadcast.id).where(
+                Broadcast.id.in_(broadcast_ids),
+                or_(
+                    Broadcast.status == "cancelled",
+                    (Broadcast.expires_at.is_not(None)) & (Broadcast.expires_at <= now),
+                ),
+            )
+        )
+    )
 
 
 def send_messages(message_ids: list[int]) -> dict:
@@ -125,10 +139,18 @@ def send_messages(message_ids: list[int]) -> dict:
     broadcasts: set[int] = set()
     stranded: list[int] = []
     for message_id, text, sender_id, broadcast_id, queue, channel_name in session.execute(
-            select(Message.id, Message.text, Message.sender_id, Message.broadcast_id,
-                   Message.queue, Municipality.channel)
-            .outerjoin(Municipality, Municipality.id == Message.municipality_id)
-            .where(Message.id.in_(message_ids), _queued()).order_by(Message.id)):
+        select(
+            Message.id,
+            Message.text,
+            Message.sender_id,
+            Message.broadcast_id,
+            Message.queue,
+            Municipality.channel,
+        )
+        .outerjoin(Municipality, Municipality.id == Message.municipality_id)
+        .where(Message.id.in_(message_ids), _queued())
+        .order_by(Message.id)
+    ):
         queues[message_id] = queue
         if broadcast_id:
             broadcasts.add(broadcast_id)
@@ -172,8 +194,7 @@ def _strand(session, message_ids: list[int]) -> None:
     """Rows whose municipality names a channel this process is not configured for: an
     attempt that failed, retried with backoff (the configuration may be fixed meanwhile),
     failed for good after SMS_MAX_ATTEMPTS. They never go out through another account."""
-    log.error("%d message(s) name a channel that is not configured here (CHANNELS)",
-              len(message_ids))
+    log.error("%d message(s) name a channel that is not configured here (CHANNELS)", len(message_ids))
     now = utcnow()
     rows = claim(session, message_ids, channel=None)
     updates = {row.id: _failed_attempt(row, "UnknownChannel", True, now) for row in rows}
@@ -183,15 +204,20 @@ def _strand(session, message_ids: list[int]) -> None:
     _schedule_retry([row for row in rows if row.status == "queued"])
 
 
-def _send_chunk(session, provider: SmsSender, channel: str, text: str, sender_id: str | None,
-                chunk: list[Claimed]) -> bool:
+def _send_chunk(
+    session, provider: SmsSender, channel: str, text: str, sender_id: str | None, chunk: list[Claimed]
+) -> bool:
     """One provider request for the chunk, then one bulk UPDATE with every row's result.
     Returns False when the provider failed the whole request transiently (it is down)."""
     by_number: dict[str, list[Claimed]] = defaultdict(list)
     for row in chunk:
         by_number[row.phone].append(row)
-    acquire(redis_store.worker_client, f"wl:rate:{channel}", len(by_number),
-            int(current_app.config["SMS_RATE_PER_SECOND"]))
+    acquire(
+        redis_store.worker_client,
+        f"wl:rate:{channel}",
+        len(by_number),
+        int(current_app.config["SMS_RATE_PER_SECOND"]),
+    )
     now = utcnow()
     updates: dict[int, dict] = {}
     healthy = True
@@ -205,8 +231,9 @@ def _send_chunk(session, provider: SmsSender, channel: str, text: str, sender_id
                 updates[row.id] = _values(status="unknown", failure_reason=exc.reason)
             else:
                 updates[row.id] = _failed_attempt(row, exc.reason, exc.transient, now)
-        level = logging.ERROR if not exc.transient or exc.reason == "AuthenticationFailed" else (
-            logging.WARNING)
+        level = (
+            logging.ERROR if not exc.transient or exc.reason == "AuthenticationFailed" else (logging.WARNING)
+        )
         log.log(level, "provider refused a request of %d: %s", len(chunk), exc.reason)
         results = []
     for result in results:
@@ -214,18 +241,19 @@ def _send_chunk(session, provider: SmsSender, channel: str, text: str, sender_id
             outcome = result.outcome
             if outcome == "accepted":
                 row.status = "sent"
-                updates[row.id] = _values(status="sent", provider_message_id=result.message_id,
-                                          cost=result.cost, sent_at=now)
+                updates[row.id] = _values(
+                    status="sent", provider_message_id=result.message_id, cost=result.cost, sent_at=now
+                )
             elif outcome in ("blacklisted", "permanent"):
                 row.status = "failed"
-                updates[row.id] = _values(status="failed", failure_reason=(
-                    result.status or str(result.status_code))[:80])
+                updates[row.id] = _values(
+                    status="failed", failure_reason=(result.status or str(result.status_code))[:80]
+                )
                 if outcome == "blacklisted":
                     opt_out(session, row.phone, "blacklist", evidence=f"message {row.id}: 406")
             else:
                 updates[row.id] = _failed_attempt(row, result.status or "Transient", True, now)
-            updates[row.id].update(status_code=result.status_code,
-                                   provider_status=result.status[:40] or None)
+            updates[row.id].update(status_code=result.status_code, provider_status=result.status[:40] or None)
     for row in chunk:
         if row.id not in updates:  # the provider did not mention this number
             if row.broadcast_id:  # it may still have taken it: never resend a broadcast row
@@ -238,8 +266,16 @@ def _send_chunk(session, provider: SmsSender, channel: str, text: str, sender_id
     return healthy
 
 
-RESULT_FIELDS = ("status", "provider_message_id", "cost", "sent_at", "failure_reason",
-                 "next_attempt_at", "status_code", "provider_status")
+RESULT_FIELDS = (
+    "status",
+    "provider_message_id",
+    "cost",
+    "sent_at",
+    "failure_reason",
+    "next_attempt_at",
+    "status_code",
+    "provider_status",
+)
 """Every bulk result row sets the same columns, so they go out as one executemany."""
 
 
@@ -253,8 +289,11 @@ def _failed_attempt(row: Claimed, reason: str, retryable: bool, now: dt.datetime
     max_attempts = int(current_app.config["SMS_MAX_ATTEMPTS"])
     if retryable and row.attempts < max_attempts:
         row.status = "queued"
-        return _values(status="queued", failure_reason=reason[:80],
-                       next_attempt_at=now + dt.timedelta(seconds=backoff(row.attempts)))
+        return _values(
+            status="queued",
+            failure_reason=reason[:80],
+            next_attempt_at=now + dt.timedelta(seconds=backoff(row.attempts)),
+        )
     row.status = "failed"
     return _values(status="failed", failure_reason=reason[:80])
 
@@ -263,8 +302,11 @@ def _postpone(session, message_ids: list[int], queues: dict[int, str]) -> None:
     """Rows not tried because the provider is down: due again after the first backoff, each
     on its own queue (a broadcast's rows must not come back on `high`)."""
     delay = backoff(1)
-    session.execute(update(Message).where(Message.id.in_(message_ids), _queued())
-                    .values(next_attempt_at=utcnow() + dt.timedelta(seconds=delay)))
+    session.execute(
+        update(Message)
+        .where(Message.id.in_(message_ids), _queued())
+        .values(next_attempt_at=utcnow() + dt.timedelta(seconds=delay))
+    )
     session.commit()
     jobs: dict[tuple[str, int], list[int]] = defaultdict(list)
     for message_id in message_ids:
@@ -284,8 +326,13 @@ def _send_later(jobs: dict[tuple[str, int], list[int]], what: str) -> None:
     trouble is logged and left to the reaper (the rows stay queued in SQL)."""
     try:
         for (queue, delay), ids in jobs.items():
-            get_queue(queue).enqueue_in(dt.timedelta(seconds=delay), "workers.sender.send_messages",
-                                        ids, job_timeout=300, result_ttl=0)
+            get_queue(queue).enqueue_in(
+                dt.timedelta(seconds=delay),
+                "workers.sender.send_messages",
+                ids,
+                job_timeout=300,
+                result_ttl=0,
+            )
     except RedisError:
         count = sum(len(ids) for ids in jobs.values())
         log.warning("%d %s not scheduled (Redis unavailable); the reaper will", count, what)
@@ -300,11 +347,15 @@ def reap(stale_after: int = 120, unknown_after: int = 900) -> dict:
     """
     session = db.session()
     now = utcnow()
-    stuck = list(session.scalars(
-        select(Message).where(Message.status == "sending",
-                              Message.updated_at <= now - dt.timedelta(seconds=unknown_after))
-        .limit(10_000)
-    ))
+    stuck = list(
+        session.scalars(
+            select(Message)
+            .where(
+                Message.status == "sending", Message.updated_at <= now - dt.timedelta(seconds=unknown_after)
+            )
+            .limit(10_000)
+        )
+    )
     for message in stuck:
         message.status = "unknown"
     session.commit()
@@ -315,13 +366,21 @@ def reap(stale_after: int = 120, unknown_after: int = 900) -> dict:
                 continue
         except RedisError:
             break
-        due = list(session.scalars(
-            select(Message.id).where(
-                Message.queue == queue, Message.status == "queued",
-                or_(Message.next_attempt_at.is_(None),
-                    Message.next_attempt_at <= now - dt.timedelta(seconds=stale_after)),
-                Message.created_at <= now - dt.timedelta(seconds=stale_after),
-            ).limit(10_000)))
+        due = list(
+            session.scalars(
+                select(Message.id)
+                .where(
+                    Message.queue == queue,
+                    Message.status == "queued",
+                    or_(
+                        Message.next_attempt_at.is_(None),
+                        Message.next_attempt_at <= now - dt.timedelta(seconds=stale_after),
+                    ),
+                    Message.created_at <= now - dt.timedelta(seconds=stale_after),
+                )
+                .limit(10_000)
+            )
+        )
         session.commit()
         dispatch(due, queue=queue, batch=100)
         requeued += len(due)

@@ -45,12 +45,12 @@ def _phone(raw: str, municipality: Municipality) -> str:
     try:
         return normalise_phone(raw, municipality.region)
     except PhoneError:
-        raise CouncillorError(f"not a phone number usable in {municipality.region}",
-                              field="phone") from None
+        raise CouncillorError(f"not a phone number usable in {municipality.region}", field="phone") from None
 
 
-def add_councillor(session, municipality_code: str, ward_number: int, name: str, phone: str,
-                   pin: str) -> Councillor:
+def add_councillor(
+    session, municipality_code: str, ward_number: int, name: str, phone: str, pin: str
+) -> Councillor:
     """Add a councillor, or update ward, name and PIN of the one with this phone (re-activated).
 
     The PIN (4 to 6 digits) is kept only as a salted scrypt hash. Flushes; the caller
@@ -70,8 +70,9 @@ def add_councillor(session, municipality_code: str, ward_number: int, name: str,
     with raised_as(CouncillorError):
         [ward_id] = ward_ids_by_number(session, municipality, [number])
     e164 = _phone(phone, municipality)
-    councillor = session.scalar(select(Councillor).where(
-        Councillor.municipality_id == municipality.id, Councillor.phone == e164))
+    councillor = session.scalar(
+        select(Councillor).where(Councillor.municipality_id == municipality.id, Councillor.phone == e164)
+    )
     created = councillor is None
     if created:
         councillor = Councillor(municipality_id=municipality.id, phone=e164)
@@ -81,8 +82,13 @@ def add_councillor(session, municipality_code: str, ward_number: int, name: str,
     councillor.active, councillor.failed_pins, councillor.locked_until = True, 0, None
     session.flush()
     session.refresh(councillor, ["ward"])
-    log.info("councillor %s %s for ward %s of %s", mask_phone(e164),
-             "added" if created else "updated", number, municipality.code)
+    log.info(
+        "councillor %s %s for ward %s of %s",
+        mask_phone(e164),
+        "added" if created else "updated",
+        number,
+        municipality.code,
+    )
     return councillor
 
 
@@ -91,8 +97,11 @@ def find_councillor(session, municipality_id: int, phone: str) -> Councillor | N
     return session.scalar(
         select(Councillor)
         .options(joinedload(Councillor.ward))
-        .where(Councillor.municipality_id == municipality_id, Councillor.phone == phone,
-               Councillor.active.is_(True))
+        .where(
+            Councillor.municipality_id == municipality_id,
+            Councillor.phone == phone,
+            Councillor.active.is_(True),
+        )
     )
 
 
@@ -127,17 +136,24 @@ def verify_pin(session, councillor: Councillor, pin: str, now: dt.datetime | Non
         .where(Councillor.id == councillor.id)
         .values(
             failed_pins=Councillor.failed_pins + 1,
-            locked_until=case((Councillor.failed_pins + 1 >= PIN_ATTEMPTS,
-                                literal(until, Councillor.__table__.c.locked_until.type)),
-                              else_=Councillor.locked_until),
+            locked_until=case(
+                (
+                    Councillor.failed_pins + 1 >= PIN_ATTEMPTS,
+                    literal(until, Councillor.__table__.c.locked_until.type),
+                ),
+                else_=Councillor.locked_until,
+            ),
         )
         .execution_options(synchronize_session=False)
     )
     session.refresh(councillor)
     session.commit()
     if councillor.locked_until is not None:
-        log.warning("councillor %s locked out after %d wrong PINs", mask_phone(councillor.phone),
-                    councillor.failed_pins)
+        log.warning(
+            "councillor %s locked out after %d wrong PINs",
+            mask_phone(councillor.phone),
+            councillor.failed_pins,
+        )
         return "locked"
     return "wrong"
 
@@ -157,7 +173,7 @@ def list_councillors(session, municipality_code: str | None = None) -> list[Coun
 
 
 def councillor_status(councillor: Councillor, now: dt.datetime | None = None) -> str:
-    """"active", "disabled" or "locked until <UTC time>"."""
+    """ "active", "disabled" or "locked until <UTC time>"."""
     now = now or utcnow()
     locked_until = councillor.locked_until
     if not councillor.active:
@@ -172,11 +188,13 @@ def disable_councillor(session, municipality_code: str, phone: str) -> Councillo
     Flushes; the caller commits."""
     municipality = _municipality(session, municipality_code)
     e164 = _phone(phone, municipality)
-    councillor = session.scalar(select(Councillor).where(
-        Councillor.municipality_id == municipality.id, Councillor.phone == e164))
+    councillor = session.scalar(
+        select(Councillor).where(Councillor.municipality_id == municipality.id, Councillor.phone == e164)
+    )
     if councillor is None:
-        raise CouncillorError(f"{municipality.code} has no councillor with that number",
-                              code=NotFoundError.code, field="phone")
+        raise CouncillorError(
+            f"{municipality.code} has no councillor with that number", code=NotFoundError.code, field="phone"
+        )
     councillor.active = False
     session.flush()
     log.info("councillor %s of %s disabled", mask_phone(e164), municipality.code)

@@ -76,8 +76,14 @@ def _texts(municipality, template: str, outage: Outage) -> dict[str, str]:
     starts = outage.starts_at.astimezone(zone).strftime(fmt)
     ends = outage.ends_at.astimezone(zone).strftime(fmt) if outage.ends_at else ""
     return {
-        locale: gettext(locale, template, name=municipality.name, starts=starts, ends=ends,
-                        service=category_label(locale, {"code": outage.service}).lower())
+        locale: gettext(
+            locale,
+            template,
+            name=municipality.name,
+            starts=starts,
+            ends=ends,
+            service=category_label(locale, {"code": outage.service}).lower(),
+        )
         for locale in municipality.locale_list
     }
 
@@ -88,8 +94,15 @@ def _alert_template(outage: Outage, now: dt.datetime) -> str:
     return ALERT_PLANNED if outage.ends_at else ALERT_PLANNED_OPEN
 
 
-def create_outage(session, municipality, ward_ids: list[int], service: str,
-                  starts: dt.datetime, ends: dt.datetime | None, author: str = "staff"):
+def create_outage(
+    session,
+    municipality,
+    ward_ids: list[int],
+    service: str,
+    starts: dt.datetime,
+    ends: dt.datetime | None,
+    author: str = "staff",
+):
     """Record an outage (the USSD screen shows it) and create its urgent alert broadcast.
 
     Flushes, does not commit, and does not start the alert (see `record_outage`)."""
@@ -100,21 +113,34 @@ def create_outage(session, municipality, ward_ids: list[int], service: str,
     if not ward_ids:
         raise OutageError("no wards", field="wards")
     now = utcnow()
-    outage = Outage(municipality_id=municipality.id, service=service, starts_at=starts,
-                    ends_at=ends, status="active" if starts <= now else "planned")
+    outage = Outage(
+        municipality_id=municipality.id,
+        service=service,
+        starts_at=starts,
+        ends_at=ends,
+        status="active" if starts <= now else "planned",
+    )
     session.add(outage)
     session.flush()
     session.add_all([OutageWard(outage_id=outage.id, ward_id=w) for w in set(ward_ids)])
     alert = create_broadcast(
-        session, municipality_id=municipality.id, ward_ids=ward_ids, kind="outage_alert",
-        texts=_texts(municipality, _alert_template(outage, now), outage), author=author,
-        urgent=True, outage_id=outage.id, expires_at=ends)
+        session,
+        municipality_id=municipality.id,
+        ward_ids=ward_ids,
+        kind="outage_alert",
+        texts=_texts(municipality, _alert_template(outage, now), outage),
+        author=author,
+        urgent=True,
+        outage_id=outage.id,
+        expires_at=ends,
+    )
     return outage, alert
 
 
 def _first_alert(session, outage: Outage):
-    return session.scalar(select(Broadcast).where(
-        Broadcast.outage_id == outage.id, Broadcast.kind == "outage_alert"))
+    return session.scalar(
+        select(Broadcast).where(Broadcast.outage_id == outage.id, Broadcast.kind == "outage_alert")
+    )
 
 
 def update_outage(session, municipality, outage: Outage, ends: dt.datetime, author: str = "staff"):
@@ -131,9 +157,17 @@ def update_outage(session, municipality, outage: Outage, ends: dt.datetime, auth
         return None
     alert.expires_at = ends
     follow_up = create_broadcast(
-        session, municipality_id=municipality.id, ward_ids=[], kind="outage_update",
-        texts=_texts(municipality, UPDATE, outage), author=author, urgent=True,
-        outage_id=outage.id, follows_id=alert.id, expires_at=ends)
+        session,
+        municipality_id=municipality.id,
+        ward_ids=[],
+        kind="outage_update",
+        texts=_texts(municipality, UPDATE, outage),
+        author=author,
+        urgent=True,
+        outage_id=outage.id,
+        follows_id=alert.id,
+        expires_at=ends,
+    )
     return follow_up
 
 
@@ -151,9 +185,16 @@ def restore_outage(session, municipality, outage: Outage, author: str = "staff")
         session.flush()
         return None
     return create_broadcast(
-        session, municipality_id=municipality.id, ward_ids=[], kind="outage_restored",
-        texts=_texts(municipality, RESTORED, outage), author=author, urgent=True,
-        outage_id=outage.id, follows_id=alert.id)
+        session,
+        municipality_id=municipality.id,
+        ward_ids=[],
+        kind="outage_restored",
+        texts=_texts(municipality, RESTORED, outage),
+        author=author,
+        urgent=True,
+        outage_id=outage.id,
+        follows_id=alert.id,
+    )
 
 
 # --- the operations staff faces call (CLI, staff API) ------------------------------------------
@@ -174,8 +215,9 @@ def local_time(value: str | dt.datetime | None, timezone: str, field: str) -> dt
         try:
             value = dt.datetime.fromisoformat(value.strip())
         except ValueError:
-            raise InvalidError(f"not a date and time: {value!r} (use 2026-11-25 08:00)",
-                               field=field) from None
+            raise InvalidError(
+                f"not a date and time: {value!r} (use 2026-11-25 08:00)", field=field
+            ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(timezone))
     return value.astimezone(dt.UTC)
@@ -197,9 +239,16 @@ def get_outage(session, outage_id: int) -> Outage:
     return outage
 
 
-def record_outage(session, *, municipality: str | None, wards: list[int] | str, service: str,
-                  starts: str | dt.datetime | None = None, ends: str | dt.datetime | None = None,
-                  author: str = "staff") -> tuple[Outage, Broadcast]:
+def record_outage(
+    session,
+    *,
+    municipality: str | None,
+    wards: list[int] | str,
+    service: str,
+    starts: str | dt.datetime | None = None,
+    ends: str | dt.datetime | None = None,
+    author: str = "staff",
+) -> tuple[Outage, Broadcast]:
     """Record an outage from plain values and start its urgent alert once the caller commits.
 
     `municipality` is a code (None in a deployment of one), `wards` ward numbers (a list or
@@ -208,15 +257,21 @@ def record_outage(session, *, municipality: str | None, wards: list[int] | str, 
     place = get_municipality(session, municipality)
     ward_ids = ward_ids_by_number(session, place, wards)
     outage, alert = create_outage(
-        session, place, ward_ids, (service or "").strip().lower(),
+        session,
+        place,
+        ward_ids,
+        (service or "").strip().lower(),
         local_time(starts, place.timezone, "starts") or utcnow(),
-        local_time(ends, place.timezone, "ends"), author=author)
+        local_time(ends, place.timezone, "ends"),
+        author=author,
+    )
     start_on_commit(session, alert)
     return outage, alert
 
 
-def reschedule_outage(session, outage_id: int, ends: str | dt.datetime,
-                      author: str = "staff") -> tuple[Outage, Broadcast | None]:
+def reschedule_outage(
+    session, outage_id: int, ends: str | dt.datetime, author: str = "staff"
+) -> tuple[Outage, Broadcast | None]:
     """Change an outage's expected end; its follow-up (if it had an alert) starts on commit."""
     outage = get_outage(session, outage_id)
     place = session.get(Municipality, outage.municipality_id)
@@ -232,17 +287,21 @@ def reschedule_outage(session, outage_id: int, ends: str | dt.datetime,
 def end_outage(session, outage_id: int, author: str = "staff") -> tuple[Outage, Broadcast | None]:
     """Mark an outage restored; its follow-up (if it had an alert) starts on commit."""
     outage = get_outage(session, outage_id)
-    follow_up = restore_outage(session, session.get(Municipality, outage.municipality_id), outage,
-                               author=author)
+    follow_up = restore_outage(
+        session, session.get(Municipality, outage.municipality_id), outage, author=author
+    )
     if follow_up is not None:
         start_on_commit(session, follow_up)
     return outage, follow_up
 
 
-def recent_outages(session, municipality: str | None,
-                   limit: int = LIST_LIMIT) -> tuple[Municipality, list[Outage]]:
+def recent_outages(
+    session, municipality: str | None, limit: int = LIST_LIMIT
+) -> tuple[Municipality, list[Outage]]:
     """A municipality and its newest outages (at most `limit`), newest first."""
     place = get_municipality(session, municipality)
-    return place, list(session.scalars(
-        select(Outage).where(Outage.municipality_id == place.id)
-        .order_by(Outage.id.desc()).limit(limit)))
+    return place, list(
+        session.scalars(
+            select(Outage).where(Outage.municipality_id == place.id).order_by(Outage.id.desc()).limit(limit)
+        )
+    )

@@ -41,8 +41,7 @@ def clean_texts(texts: dict[str, str]) -> dict[str, str]:
         if not body:
             raise BroadcastError("the message is empty", field="texts")
         if len(body) > TEXT_MAX:
-            raise BroadcastError(f"the message is longer than {TEXT_MAX} characters",
-                                 field="texts")
+            raise BroadcastError(f"the message is longer than {TEXT_MAX} characters", field="texts")
         cleaned[locale] = body
     if not cleaned:
         raise BroadcastError("the message is empty", field="texts")
@@ -51,21 +50,27 @@ def clean_texts(texts: dict[str, str]) -> dict[str, str]:
 
 def audience(municipality_id: int, ward_ids: list[int]):
     """Residents a ward broadcast reaches: subscribed and not opted out."""
-    return and_(Resident.municipality_id == municipality_id, Resident.ward_id.in_(ward_ids),
-                Resident.subscribed.is_(True), Resident.opted_out.is_(False))
+    return and_(
+        Resident.municipality_id == municipality_id,
+        Resident.ward_id.in_(ward_ids),
+        Resident.subscribed.is_(True),
+        Resident.opted_out.is_(False),
+    )
 
 
 def reach(session, municipality_id: int, ward_ids: list[int]) -> int:
     """How many residents a broadcast to these wards would reach now."""
-    return session.scalar(select(func.count()).select_from(Resident)
-                          .where(audience(municipality_id, ward_ids)))
+    return session.scalar(
+        select(func.count()).select_from(Resident).where(audience(municipality_id, ward_ids))
+    )
 
 
 def broadcast_reach(session, broadcast: Broadcast) -> int:
     """How many residents a ward broadcast reaches now (its own wards' audience)."""
     ward_ids = select(BroadcastWard.ward_id).where(BroadcastWard.broadcast_id == broadcast.id)
-    return session.scalar(select(func.count()).select_from(Resident)
-                          .where(audience(broadcast.municipality_id, ward_ids)))
+    return session.scalar(
+        select(func.count()).select_from(Resident).where(audience(broadcast.municipality_id, ward_ids))
+    )
 
 
 def segments(texts: dict[str, str]) -> int:
@@ -73,18 +78,37 @@ def segments(texts: dict[str, str]) -> int:
     return max(count_segments(t).segments for t in texts.values())
 
 
-def create_broadcast(session, *, municipality_id: int, ward_ids: list[int], texts: dict[str, str],
-                     kind: str = "broadcast", author: str, urgent: bool = False,
-                     councillor_id: int | None = None, outage_id: int | None = None,
-                     follows_id: int | None = None, expires_at=None, source_key: str | None = None,
-                     status: str = "scheduled") -> Broadcast:
+def create_broadcast(
+    session,
+    *,
+    municipality_id: int,
+    ward_ids: list[int],
+    texts: dict[str, str],
+    kind: str = "broadcast",
+    author: str,
+    urgent: bool = False,
+    councillor_id: int | None = None,
+    outage_id: int | None = None,
+    follows_id: int | None = None,
+    expires_at=None,
+    source_key: str | None = None,
+    status: str = "scheduled",
+) -> Broadcast:
     """Add a broadcast and its wards (the caller commits; `start_on_commit` queues it then)."""
     if not ward_ids and follows_id is None:
         raise BroadcastError("no wards", field="wards")
     broadcast = Broadcast(
-        municipality_id=municipality_id, kind=kind, author=author[:120], urgent=urgent,
-        councillor_id=councillor_id, outage_id=outage_id, follows_id=follows_id,
-        texts=clean_texts(texts), expires_at=expires_at, source_key=source_key, status=status,
+        municipality_id=municipality_id,
+        kind=kind,
+        author=author[:120],
+        urgent=urgent,
+        councillor_id=councillor_id,
+        outage_id=outage_id,
+        follows_id=follows_id,
+        texts=clean_texts(texts),
+        expires_at=expires_at,
+        source_key=source_key,
+        status=status,
         fanout_cursor=0,
     )
     session.add(broadcast)
@@ -97,8 +121,9 @@ def start(broadcast_id: int, urgent: bool = False) -> None:
     """Queue the fan-out job now (urgent ones at the front of the bulk queue); services
     use `start_on_commit`, so the job never runs before its rows are committed."""
     try:
-        get_queue(BULK).enqueue("workers.fanout.fan_out", broadcast_id, job_timeout=3600,
-                                result_ttl=0, at_front=urgent)
+        get_queue(BULK).enqueue(
+            "workers.fanout.fan_out", broadcast_id, job_timeout=3600, result_ttl=0, at_front=urgent
+        )
     except RedisError:
         # The broadcast is safe in SQL; the reaper starts its fan-out within minutes.
         log.warning("broadcast %s: fan-out not queued now", broadcast_id)
@@ -118,22 +143,31 @@ def _cost_value(cost: str | None) -> float:
 def summarise(session, broadcast: Broadcast) -> dict:
     """Recipients, queued, sent, delivered, failed (by reason), opted out, unknown, segments
     and cost; computed from the delivery rows, so it also shows progress while it runs."""
-    by_status = dict(session.execute(
-        select(Message.status, func.count()).where(Message.broadcast_id == broadcast.id)
-        .group_by(Message.status)).all())
-    reasons = dict(session.execute(
-        select(Message.failure_reason, func.count())
-        .where(Message.broadcast_id == broadcast.id, Message.status == "failed")
-        .group_by(Message.failure_reason)).all())
+    by_status = dict(
+        session.execute(
+            select(Message.status, func.count())
+            .where(Message.broadcast_id == broadcast.id)
+            .group_by(Message.status)
+        ).all()
+    )
+    reasons = dict(
+        session.execute(
+            select(Message.failure_reason, func.count())
+            .where(Message.broadcast_id == broadcast.id, Message.status == "failed")
+            .group_by(Message.failure_reason)
+        ).all()
+    )
     totals = session.execute(
-        select(func.coalesce(func.sum(Message.segments), 0))
-        .where(Message.broadcast_id == broadcast.id,
-               Message.status.in_(("sent", "delivered", "unknown")))).scalar()
+        select(func.coalesce(func.sum(Message.segments), 0)).where(
+            Message.broadcast_id == broadcast.id, Message.status.in_(("sent", "delivered", "unknown"))
+        )
+    ).scalar()
     costs = Counter()
     for currency_cost, n in session.execute(
-            select(Message.cost, func.count()).where(Message.broadcast_id == broadcast.id,
-                                                     Message.cost.is_not(None))
-            .group_by(Message.cost)).all():
+        select(Message.cost, func.count())
+        .where(Message.broadcast_id == broadcast.id, Message.cost.is_not(None))
+        .group_by(Message.cost)
+    ).all():
         currency = (currency_cost or "").split(" ")[0] if " " in (currency_cost or "") else ""
         costs[currency] += _cost_value(currency_cost) * n
     return {
@@ -164,9 +198,15 @@ def broadcasts_today(session, councillor, timezone: str, now=None) -> int:
     now = now or utcnow()
     local = now.astimezone(ZoneInfo(timezone))
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(dt.UTC)
-    return session.scalar(select(func.count()).select_from(Broadcast).where(
-        Broadcast.councillor_id == councillor.id, Broadcast.created_at >= midnight,
-        Broadcast.status.not_in(("pending_confirmation", "cancelled"))))
+    return session.scalar(
+        select(func.count())
+        .select_from(Broadcast)
+        .where(
+            Broadcast.councillor_id == councillor.id,
+            Broadcast.created_at >= midnight,
+            Broadcast.status.not_in(("pending_confirmation", "cancelled")),
+        )
+    )
 
 
 def code_hash(code: str, broadcast_id: int) -> str:
@@ -188,9 +228,15 @@ def get_broadcast(session, broadcast_id: int) -> Broadcast:
     return broadcast
 
 
-def send_broadcast(session, *, municipality: str | None, wards: list[int] | str,
-                   texts: dict[str, str], author: str = "staff",
-                   urgent: bool = False) -> Broadcast:
+def send_broadcast(
+    session,
+    *,
+    municipality: str | None,
+    wards: list[int] | str,
+    texts: dict[str, str],
+    author: str = "staff",
+    urgent: bool = False,
+) -> Broadcast:
     """Create a staff broadcast from plain values; its fan-out starts once the caller commits.
 
     `municipality` is a code (None in a deployment of one), `wards` ward numbers (a list or
@@ -198,9 +244,14 @@ def send_broadcast(session, *, municipality: str | None, wards: list[int] | str,
     """
     place = get_municipality(session, municipality)
     ward_ids = ward_ids_by_number(session, place, wards)
-    broadcast = create_broadcast(session, municipality_id=place.id, ward_ids=ward_ids,
-                                 texts={k: v for k, v in texts.items() if v}, author=author,
-                                 urgent=urgent)
+    broadcast = create_broadcast(
+        session,
+        municipality_id=place.id,
+        ward_ids=ward_ids,
+        texts={k: v for k, v in texts.items() if v},
+        author=author,
+        urgent=urgent,
+    )
     start_on_commit(session, broadcast)
     return broadcast
 
@@ -214,8 +265,9 @@ def cancel_broadcast(session, broadcast_id: int) -> Broadcast:
     # Row lock on PostgreSQL: a fan-out starting now either sees "cancelled" or wins first.
     session.refresh(broadcast, with_for_update=True)
     if broadcast.status not in CANCELLABLE:
-        raise ConflictError(f"broadcast {broadcast.id} is {broadcast.status}: too late to cancel",
-                            field="broadcast")
+        raise ConflictError(
+            f"broadcast {broadcast.id} is {broadcast.status}: too late to cancel", field="broadcast"
+        )
     broadcast.status, broadcast.confirm_code = "cancelled", None
     session.flush()
     return broadcast

@@ -17,9 +17,10 @@ class ConsoleSMS:
     def send(self, text: str, numbers: list[str], sender_id: str | None) -> list[RecipientResult]:
         """Print the message once per request and accept every number."""
         segments = count_segments(text).segments
-        print(f"[SMS from {sender_id or 'default'} to {len(numbers)} "
-              f"({', '.join(mask_phone(n) for n in numbers[:3])}"
-              f"{'...' if len(numbers) > 3 else ''}), {segments} segment(s)]\n  {text}",
-              flush=True)
-        return [RecipientResult(n, 101, "Success", "console-" + secrets.token_hex(8), "0")
-                for n in numbers]
+        print(
+            f"[SMS from {sender_id or 'default'} to {len(numbers)} "
+            f"({', '.join(mask_phone(n) for n in numbers[:3])}"
+            f"{'...' if len(numbers) > 3 else ''}), {segments} segment(s)]\n  {text}",
+            flush=True,
+        )
+        return [RecipientResult(n, 101, "Success", "console-" + secrets.token_hex(8), "0") for n in numbers]

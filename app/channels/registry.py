@@ -59,13 +59,20 @@ class Channel:
 
 def _default_channel(config: Mapping[str, Any]) -> Channel:
     mode = config.get("SMS_PROVIDER") or (
-        "africastalking" if config.get("AT_USERNAME") and config.get("AT_API_KEY") else "console")
+        "africastalking" if config.get("AT_USERNAME") and config.get("AT_API_KEY") else "console"
+    )
     if mode not in ("africastalking", "console"):
         raise ConfigError(f"wardlink: unknown SMS_PROVIDER {mode!r} (africastalking or console)")
-    return Channel(name=DEFAULT_CHANNEL, provider="africastalking", console=mode == "console",
-                   region=str(config["DEFAULT_REGION"]).upper(), username=config.get("AT_USERNAME"),
-                   api_key=config.get("AT_API_KEY"), sender_id=config.get("AT_SENDER_ID"),
-                   api_url=config.get("AT_API_URL"))
+    return Channel(
+        name=DEFAULT_CHANNEL,
+        provider="africastalking",
+        console=mode == "console",
+        region=str(config["DEFAULT_REGION"]).upper(),
+        username=config.get("AT_USERNAME"),
+        api_key=config.get("AT_API_KEY"),
+        sender_id=config.get("AT_SENDER_ID"),
+        api_url=config.get("AT_API_URL"),
+    )
 
 
 def _named_channel(name: str, config: Mapping[str, Any], environ: Mapping[str, str]) -> Channel:
@@ -86,14 +93,19 @@ def _named_channel(name: str, config: Mapping[str, Any], environ: Mapping[str, s
         raise ConfigError(f"wardlink: channel {name!r} names unknown provider {provider!r}")
     if not console and not (value("USERNAME") and value("API_KEY")):
         raise ConfigError(f"wardlink: channel {name!r} needs {prefix}USERNAME and {prefix}API_KEY")
-    return Channel(name=name, provider=provider, console=console,
-                   region=(value("REGION") or str(config["DEFAULT_REGION"])).upper(),
-                   username=value("USERNAME"), api_key=value("API_KEY"),
-                   sender_id=value("SENDER_ID"), api_url=value("API_URL"))
+    return Channel(
+        name=name,
+        provider=provider,
+        console=console,
+        region=(value("REGION") or str(config["DEFAULT_REGION"])).upper(),
+        username=value("USERNAME"),
+        api_key=value("API_KEY"),
+        sender_id=value("SENDER_ID"),
+        api_url=value("API_URL"),
+    )
 
 
-def load_channels(config: Mapping[str, Any], environ: Mapping[str, str] | None = None
-                  ) -> dict[str, Channel]:
+def load_channels(config: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> dict[str, Channel]:
     """Every channel the configuration names, the default one first; raises ConfigError."""
     environ = os.environ if environ is None else environ
     found = {DEFAULT_CHANNEL: _default_channel(config)}
@@ -132,6 +144,5 @@ def sms_sender(name: str | None) -> SmsSender:
         else:
             config = current_app.config
             timeout = (float(config["SMS_CONNECT_TIMEOUT"]), float(config["SMS_READ_TIMEOUT"]))
-            senders[key] = AfricasTalkingSMS(channel.username, channel.api_key, channel.api_url,
-                                             timeout)
+            senders[key] = AfricasTalkingSMS(channel.username, channel.api_key, channel.api_url, timeout)
     return senders[key]

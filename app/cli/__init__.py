@@ -41,7 +41,21 @@ def init_app(app) -> None:
         app.cli.add_command(command)
 
 
-COMMANDS = (db_group, municipalities_group, wards_group, categories_group, demo, worker, cron, serve,
-            simulate, fake_provider, reap_command, outages_group, broadcasts_group, councillors_group,
-            residents_group)
+COMMANDS = (
+    db_group,
+    municipalities_group,
+    wards_group,
+    categories_group,
+    demo,
+    worker,
+    cron,
+    serve,
+    simulate,
+    fake_provider,
+    reap_command,
+    outages_group,
+    broadcasts_group,
+    councillors_group,
+    residents_group,
+)
 """Every command `init_app` attaches."""

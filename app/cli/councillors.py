@@ -23,19 +23,24 @@ def councillors_group():
 @click.option("--ward", "ward_number", required=True, type=int, help="Ward number.")
 @click.option("--name", required=True)
 @click.option("--phone", required=True, help="E.164, or local to the municipality's country.")
-@click.option("--pin", envvar="WARDLINK_COUNCILLOR_PIN", default=None,
-              help="4 to 6 digits (for scripts; prompted for when left out).")
+@click.option(
+    "--pin",
+    envvar="WARDLINK_COUNCILLOR_PIN",
+    default=None,
+    help="4 to 6 digits (for scripts; prompted for when left out).",
+)
 @with_appcontext
 def add_command(municipality_code, ward_number, name, phone, pin):
     """Add a councillor, or update one (ward, name, PIN) and re-activate it."""
     if pin is None:
         pin = click.prompt("PIN (4 to 6 digits)", hide_input=True, confirmation_prompt=True)
     session = db.session()
-    councillor = councillors.add_councillor(session, municipality_code, ward_number, name, phone,
-                                            pin)
+    councillor = councillors.add_councillor(session, municipality_code, ward_number, name, phone, pin)
     session.commit()
-    click.echo(f"councillor {councillor.name} ({mask_phone(councillor.phone)}) "
-               f"for ward {ward_number} of {municipality_code.strip().lower()}")
+    click.echo(
+        f"councillor {councillor.name} ({mask_phone(councillor.phone)}) "
+        f"for ward {ward_number} of {municipality_code.strip().lower()}"
+    )
 
 
 @councillors_group.command("list")
@@ -47,8 +52,10 @@ def list_command(municipality_code):
     found = councillors.list_councillors(session, municipality_code)
     codes = dict(session.execute(select(Municipality.id, Municipality.code)).all())
     for c in found:
-        click.echo(f"{codes[c.municipality_id]:<12} ward {c.ward.number:<4} "
-                   f"{mask_phone(c.phone):<16} {councillors.councillor_status(c):<10} {c.name}")
+        click.echo(
+            f"{codes[c.municipality_id]:<12} ward {c.ward.number:<4} "
+            f"{mask_phone(c.phone):<16} {councillors.councillor_status(c):<10} {c.name}"
+        )
     if not found:
         click.echo("no councillors")
 

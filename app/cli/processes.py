@@ -123,11 +123,16 @@ def _url_host(host: str) -> str:
 
 
 @click.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address gunicorn listens on (0.0.0.0: every interface).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address gunicorn listens on (0.0.0.0: every interface).",
+)
 @click.option("--port", default=8000, show_default=True)
-@click.option("--workers", "worker_count", default=1, show_default=True,
-              help="RQ workers per queue (high and bulk).")
+@click.option(
+    "--workers", "worker_count", default=1, show_default=True, help="RQ workers per queue (high and bulk)."
+)
 @with_appcontext
 def serve(host, port, worker_count):
     """Start the gateway: migrations, demo data, web (gunicorn), RQ workers and cron."""
@@ -143,12 +148,31 @@ def serve(host, port, worker_count):
     if not token:
         token = _dev_token(Path(app.instance_path))
         where = _shown(Path(app.instance_path) / "webhook_token")
-    env = dict(os.environ, REDIS_URL=redis_store.url, DATABASE_URL=db.url, WEBHOOK_TOKEN=token,
-               PORT=str(port), WARDLINK_INSTANCE=app.instance_path)
+    env = dict(
+        os.environ,
+        REDIS_URL=redis_store.url,
+        DATABASE_URL=db.url,
+        WEBHOOK_TOKEN=token,
+        PORT=str(port),
+        WARDLINK_INSTANCE=app.instance_path,
+    )
     bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     wardlink = [sys.executable, "-m", "app"]
-    plan = [("web (gunicorn)", [sys.executable, "-m", "gunicorn", "-c", "python:app.gunicorn_conf",
-                                "--bind", bind, "app.wsgi:app"])]
+    plan = [
+        (
+            "web (gunicorn)",
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                "python:app.gunicorn_conf",
+                "--bind",
+                bind,
+                "app.wsgi:app",
+            ],
+        )
+    ]
     for n in range(1, worker_count + 1):
         suffix = f" {n}" if worker_count > 1 else ""
         plan.append((f"high worker{suffix}", [*wardlink, "worker", "--queues", "high"]))
@@ -192,8 +216,7 @@ def serve(host, port, worker_count):
                 p.wait()
     if failed and not asked:
         name, code = failed
-        why = (f"exited with code {code}" if code is not None
-               else f"did not answer within {STARTUP_TIMEOUT} s")
+        why = f"exited with code {code}" if code is not None else f"did not answer within {STARTUP_TIMEOUT} s"
         click.echo(f"wardlink: the {name} process {why}; stopped the others", err=True)
         sys.exit(1)
 
@@ -228,11 +251,11 @@ def simulate(url, phone, service_code, token):
     if not url:
         migrate.upgrade(db, quiet=True)
         load_demo(db.session())
-        app.config["WEBHOOK_TOKEN"] = app.config.get("WEBHOOK_TOKEN") or _dev_token(
-            Path(app.instance_path))
+        app.config["WEBHOOK_TOKEN"] = app.config.get("WEBHOOK_TOKEN") or _dev_token(Path(app.instance_path))
     try:
-        Phone(app=None if url else app, url=url, token=token, phone=phone,
-              service_code=service_code).play(click.prompt, click.echo)
+        Phone(app=None if url else app, url=url, token=token, phone=phone, service_code=service_code).play(
+            click.prompt, click.echo
+        )
     except GatewayError as exc:
         click.echo(f"wardlink: {exc}", err=True)
         sys.exit(1)

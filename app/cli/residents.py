@@ -32,8 +32,16 @@ def import_command(csv_file):
     def progress(done: int, total: int | None) -> None:
         nonlocal bar
         if bar is None:  # disable=None: drawn only on a terminal
-            bar = tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024,
-                       file=sys.stderr, desc="residents", disable=None, dynamic_ncols=True)
+            bar = tqdm(
+                total=total,
+                unit="B",
+                unit_scale=True,
+                unit_divisor=1024,
+                file=sys.stderr,
+                desc="residents",
+                disable=None,
+                dynamic_ncols=True,
+            )
         bar.update(done - bar.n)
 
     try:

@@ -24,16 +24,16 @@ def outages_group():
 @outages_group.command("create")
 @click.option("--municipality", "code", default=None, help="Municipality code.")
 @click.option("--wards", required=True, help="Ward numbers, e.g. 12,14.")
-@click.option("--service", "service_name", required=True,
-              help="water, electricity, sanitation, roads...")
+@click.option("--service", "service_name", required=True, help="water, electricity, sanitation, roads...")
 @click.option("--starts", default=None, help="Local time, e.g. '2026-11-25 08:00' (default: now).")
 @click.option("--ends", default=None, help="Expected end, local time.")
 @with_appcontext
 def outages_create(code, wards, service_name, starts, ends):
     """Record an outage and send its urgent alert to the wards it touches."""
     session = db.session()
-    outage, alert = outages.record_outage(session, municipality=code, wards=wards,
-                                          service=service_name, starts=starts, ends=ends)
+    outage, alert = outages.record_outage(
+        session, municipality=code, wards=wards, service=service_name, starts=starts, ends=ends
+    )
     session.commit()
     click.echo(f"outage {outage.id} recorded; alert broadcast {alert.id} queued")
 
@@ -78,8 +78,9 @@ def outages_list(code):
     click.echo(f"outages of {municipality.name} (times in {zone})")
     for o in found:
         ends = outages.format_local(o.ends_at, zone) or "?"
-        click.echo(f"{o.id:>6} {o.service:<12} {o.status:<9} "
-                   f"{outages.format_local(o.starts_at, zone)} -> {ends}")
+        click.echo(
+            f"{o.id:>6} {o.service:<12} {o.status:<9} {outages.format_local(o.starts_at, zone)} -> {ends}"
+        )
     if not found:
         click.echo("no outages")
 
@@ -104,12 +105,15 @@ def broadcasts_create(code, wards, text, text_af, text_xh, text_zu, text_ak, urg
     """Send a broadcast to the subscribed residents of some wards."""
     session = db.session()
     texts = {"*": text, "af": text_af, "xh": text_xh, "zu": text_zu, "ak": text_ak}
-    broadcast = service.send_broadcast(session, municipality=code, wards=wards, texts=texts,
-                                       author=author, urgent=urgent)
+    broadcast = service.send_broadcast(
+        session, municipality=code, wards=wards, texts=texts, author=author, urgent=urgent
+    )
     session.commit()
-    click.echo(f"broadcast {broadcast.id}: reaches {service.broadcast_reach(session, broadcast)} "
-               f"residents, "
-               f"{service.segments(broadcast.texts)} segment(s) each; queued")
+    click.echo(
+        f"broadcast {broadcast.id}: reaches {service.broadcast_reach(session, broadcast)} "
+        f"residents, "
+        f"{service.segments(broadcast.texts)} segment(s) each; queued"
+    )
 
 
 @broadcasts_group.command("cancel")
@@ -129,6 +133,5 @@ def broadcasts_cancel(broadcast_id):
 def broadcasts_show(broadcast_id):
     """A broadcast's progress and report (recipients, sent, delivered, failed, cost...)."""
     broadcast, report = service.broadcast_report(db.session(), broadcast_id)
-    click.echo(f"broadcast {broadcast.id} ({broadcast.kind}, by {broadcast.author}): "
-               f"{broadcast.status}")
+    click.echo(f"broadcast {broadcast.id} ({broadcast.kind}, by {broadcast.author}): {broadcast.status}")
     click.echo(json.dumps(report, indent=2, sort_keys=True))

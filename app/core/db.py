@@ -86,8 +86,9 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         # A request may hold two connections (its session's and a lookup's): room for
         # 25 threads per web process (WEB_THREADS is 8); SQLite connections are cheap.
-        engine = create_engine(url, connect_args={"timeout": 5}, hide_parameters=True,
-                               pool_size=10, max_overflow=40)
+        engine = create_engine(
+            url, connect_args={"timeout": 5}, hide_parameters=True, pool_size=10, max_overflow=40
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # No pre-ping: it costs a round trip per request. A connection broken by a database
@@ -113,8 +114,11 @@ class _BoundDatabase:
         # Same pool. On PostgreSQL each statement commits by itself: a lookup is one round
         # trip, not BEGIN, SELECT, ROLLBACK. SQLite's driver opens no transaction for a
         # SELECT anyway, and switching its mode per checkout costs more than it saves.
-        self.reader = (self.engine if self.engine.dialect.name == "sqlite"
-                       else self.engine.execution_options(isolation_level="AUTOCOMMIT"))
+        self.reader = (
+            self.engine
+            if self.engine.dialect.name == "sqlite"
+            else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
         self.session = scoped_session(sessionmaker(bind=self.engine, expire_on_commit=False))
 
 

@@ -62,8 +62,7 @@ def migration_connection(engine) -> Iterator:
 def upgrade(db, revision: str = "head", *, quiet: bool = False) -> None:
     """Bring the database bound to `db` up to `revision`; `quiet` keeps Alembic's INFO lines
     (one per migration) off the terminal, for commands whose output is their screen."""
-    with _alembic_level(logging.WARNING if quiet else None), \
-            migration_connection(db.engine) as connection:
+    with _alembic_level(logging.WARNING if quiet else None), migration_connection(db.engine) as connection:
         command.upgrade(alembic_config(db.url, connection), revision)
 
 

@@ -42,8 +42,9 @@ _EMBEDDED: list = []
 class _BoundRedis:
     """One app's Redis clients, made on first use (the embedded server starts then too)."""
 
-    def __init__(self, url: str | None, instance_path: str, socket_timeout: float,
-                 connect_timeout: float) -> None:
+    def __init__(
+        self, url: str | None, instance_path: str, socket_timeout: float, connect_timeout: float
+    ) -> None:
         self._url = url
         self._instance_path = instance_path
         self._socket_timeout = socket_timeout

@@ -25,8 +25,11 @@ def require_token(view):
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
         if not token_ok(request.args.get("token")):
-            log.warning("webhook %s refused: %s token", request.path,
-                        "missing" if not request.args.get("token") else "wrong")
+            log.warning(
+                "webhook %s refused: %s token",
+                request.path,
+                "missing" if not request.args.get("token") else "wrong",
+            )
             return jsonify(error="forbidden"), 403
         return view(*args, **kwargs)
 

@@ -75,9 +75,7 @@ def to_gsm(text: str) -> str:
         if char in _REPLACEMENTS:
             out.append(_REPLACEMENTS[char])
             continue
-        base = "".join(
-            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
-        )
+        base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
         if base and all(_is_gsm(c) for c in base):
             out.append(base)
         elif unicodedata.category(char).startswith(("Z", "C")):

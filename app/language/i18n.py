@@ -26,6 +26,7 @@ the catalogues beside the code."""
 class CatalogueError(ConfigError):
     """A language wardlink offers has no catalogue: every caller would silently get English."""
 
+
 DOMAIN = "messages"
 """The gettext domain of every catalogue."""
 

@@ -20,25 +20,40 @@ UNKNOWN_MATCH_DAYS = 2
 def apply_delivery_report(session, report: DeliveryReportEvent) -> None:
     """Store the report and update the message it names (if we know it); commits."""
     message = session.scalar(
-        select(Message).where(Message.channel == report.channel,
-                              Message.provider_message_id == report.message_id))
+        select(Message).where(
+            Message.channel == report.channel, Message.provider_message_id == report.message_id
+        )
+    )
     if message is None and report.phone:
         # A worker died between the provider's answer and our commit: its rows are `unknown`
         # and carry no message id. A report for that number settles the newest of them.
         recent = utcnow() - dt.timedelta(days=UNKNOWN_MATCH_DAYS)
         message = session.scalar(
-            select(Message).where(Message.phone == report.phone, Message.status == "unknown",
-                                  Message.channel == report.channel,
-                                  Message.provider_message_id.is_(None),
-                                  Message.updated_at >= recent)
-            .order_by(Message.id.desc()).limit(1))
+            select(Message)
+            .where(
+                Message.phone == report.phone,
+                Message.status == "unknown",
+                Message.channel == report.channel,
+                Message.provider_message_id.is_(None),
+                Message.updated_at >= recent,
+            )
+            .order_by(Message.id.desc())
+            .limit(1)
+        )
         if message is not None:
             message.provider_message_id = report.message_id
-    session.add(DeliveryReport(
-        channel=report.channel, provider_message_id=report.message_id, status=report.status,
-        failure_reason=report.failure_reason, phone=report.phone,
-        network_code=report.network_code, retry_count=report.retry_count,
-        message_id=message.id if message else None))
+    session.add(
+        DeliveryReport(
+            channel=report.channel,
+            provider_message_id=report.message_id,
+            status=report.status,
+            failure_reason=report.failure_reason,
+            phone=report.phone,
+            network_code=report.network_code,
+            retry_count=report.retry_count,
+            message_id=message.id if message else None,
+        )
+    )
     if message is not None:
         message.provider_status = report.status
         if report.state == "delivered":

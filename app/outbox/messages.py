@@ -34,10 +34,19 @@ def message_values(
     body = to_gsm(text).strip()
     count = count_segments(body)
     return {
-        "phone": phone, "text": body, "encoding": count.encoding, "segments": count.segments,
-        "purpose": purpose, "essential": essential, "queue": queue,
-        "municipality_id": municipality_id, "resident_id": resident_id, "sender_id": sender_id,
-        "reply_to_id": reply_to_id, "status": "queued", "attempts": 0,
+        "phone": phone,
+        "text": body,
+        "encoding": count.encoding,
+        "segments": count.segments,
+        "purpose": purpose,
+        "essential": essential,
+        "queue": queue,
+        "municipality_id": municipality_id,
+        "resident_id": resident_id,
+        "sender_id": sender_id,
+        "reply_to_id": reply_to_id,
+        "status": "queued",
+        "attempts": 0,
     }
 
 
@@ -57,8 +66,9 @@ def insert_message(session, **fields) -> int:
     return session.connection().execute(_INSERT, message_values(**fields)).scalar_one()
 
 
-def dispatch(message_ids: list[int], queue: str = "high", batch: int = 1,
-             at_front: bool = False, pipeline=None) -> None:
+def dispatch(
+    message_ids: list[int], queue: str = "high", batch: int = 1, at_front: bool = False, pipeline=None
+) -> None:
     """Queue send jobs for committed messages, `batch` ids per job; Redis trouble is logged
     and left to the reaper (the rows are safe in SQL).
 
@@ -68,8 +78,14 @@ def dispatch(message_ids: list[int], queue: str = "high", batch: int = 1,
         return
     q = get_queue(queue)
     jobs = [
-        q.prepare_data("workers.sender.send_messages", (message_ids[i : i + batch],),
-                       timeout=300, result_ttl=0, failure_ttl=86400, at_front=at_front)
+        q.prepare_data(
+            "workers.sender.send_messages",
+            (message_ids[i : i + batch],),
+            timeout=300,
+            result_ttl=0,
+            failure_ttl=86400,
+            at_front=at_front,
+        )
         for i in range(0, len(message_ids), batch)
     ]
     if pipeline is not None:
@@ -78,5 +94,4 @@ def dispatch(message_ids: list[int], queue: str = "high", batch: int = 1,
     try:
         q.enqueue_many(jobs)
     except RedisError:
-        log.warning("%d message(s) not queued now (Redis unavailable); the reaper will",
-                    len(message_ids))
+        log.warning("%d message(s) not queued now (Redis unavailable); the reaper will", len(message_ids))

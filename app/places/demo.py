@@ -28,13 +28,24 @@ def load_demo(session) -> bool:
     saldanha = session.scalar(select(Municipality).where(Municipality.code == "saldanha"))
     ward = session.scalar(select(Ward).where(Ward.municipality_id == saldanha.id, Ward.number == 3))
     now = utcnow()
-    outage = Outage(municipality_id=saldanha.id, service="water", status="active",
-                    starts_at=now - dt.timedelta(hours=2), ends_at=now + dt.timedelta(hours=6))
-    planned = Outage(municipality_id=saldanha.id, service="electricity", status="planned",
-                     starts_at=now + dt.timedelta(days=1), ends_at=now + dt.timedelta(days=1, hours=4))
+    outage = Outage(
+        municipality_id=saldanha.id,
+        service="water",
+        status="active",
+        starts_at=now - dt.timedelta(hours=2),
+        ends_at=now + dt.timedelta(hours=6),
+    )
+    planned = Outage(
+        municipality_id=saldanha.id,
+        service="electricity",
+        status="planned",
+        starts_at=now + dt.timedelta(days=1),
+        ends_at=now + dt.timedelta(days=1, hours=4),
+    )
     session.add_all([outage, planned])
     session.flush()
-    session.add_all([OutageWard(outage_id=outage.id, ward_id=ward.id),
-                     OutageWard(outage_id=planned.id, ward_id=ward.id)])
+    session.add_all(
+        [OutageWard(outage_id=outage.id, ward_id=ward.id), OutageWard(outage_id=planned.id, ward_id=ward.id)]
+    )
     session.commit()
     return True

@@ -143,9 +143,7 @@ def import_wards(session, handle) -> ImportReport:
         if not row["name"] or len(row["name"]) > 120:
             raise RowError("name is empty or longer than 120 characters")
         number = int(row["number"])
-        ward = session.scalar(
-            select(Ward).where(Ward.municipality_id == m.id, Ward.number == number)
-        )
+        ward = session.scalar(select(Ward).where(Ward.municipality_id == m.id, Ward.number == number))
         created = ward is None
         if created:
             ward = Ward(municipality_id=m.id, number=number)
@@ -168,9 +166,7 @@ def import_categories(session, handle) -> ImportReport:
         if not position.lstrip("-").isdigit():
             raise RowError("position must be a whole number")
         labels = {
-            key[len("label_"):]: value
-            for key, value in row.items()
-            if key.startswith("label_") and value
+            key[len("label_") :]: value for key, value in row.items() if key.startswith("label_") and value
         }
         if any(len(v) > 40 for v in labels.values()):
             raise RowError("a label is longer than 40 characters")

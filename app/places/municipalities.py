@@ -45,12 +45,18 @@ within CACHE_SECONDS."""
 
 
 def _as_choice(m: Municipality) -> dict:
-    return {"id": m.id, "name": m.name, "locales": m.locale_list, "region": m.region,
-            "timezone": m.timezone, "sender_id": m.sms_sender_id, "channel": m.channel}
+    return {
+        "id": m.id,
+        "name": m.name,
+        "locales": m.locale_list,
+        "region": m.region,
+        "timezone": m.timezone,
+        "sender_id": m.sms_sender_id,
+        "channel": m.channel,
+    }
 
 
-def municipalities_for_code(session, kind: str, code: str,
-                            channel: str = DEFAULT_CHANNEL) -> list[dict]:
+def municipalities_for_code(session, kind: str, code: str, channel: str = DEFAULT_CHANNEL) -> list[dict]:
     """Municipalities answering on a USSD or SMS (`kind`) `code` that arrived through
     `channel`; a deployment of one answers on any code of its channel.
 
@@ -73,8 +79,7 @@ def municipalities_for_code(session, kind: str, code: str,
     return cache.get((kind, code, channel), load)
 
 
-def region_for_code(session, kind: str, code: str, default: str,
-                    channel: str = DEFAULT_CHANNEL) -> str:
+def region_for_code(session, kind: str, code: str, default: str, channel: str = DEFAULT_CHANNEL) -> str:
     """The region local-format numbers arriving on `code` are read with: that of the
     municipalities answering on it when they agree, else `default` (the channel's).
 
@@ -88,8 +93,15 @@ def region_for_code(session, kind: str, code: str, default: str,
 def region_for_sender(session, sender_id: str, default: str) -> str:
     """The region of the municipalities that send as `sender_id` when they agree, else
     `default`: a provider's opt-out names the sender, not the council."""
-    regions = set(session.scalars(select(Municipality.region).where(
-        Municipality.sms_sender_id == sender_id).distinct())) if sender_id else set()
+    regions = (
+        set(
+            session.scalars(
+                select(Municipality.region).where(Municipality.sms_sender_id == sender_id).distinct()
+            )
+        )
+        if sender_id
+        else set()
+    )
     return regions.pop() if len(regions) == 1 else default
 
 
@@ -121,9 +133,7 @@ def active_categories(session, municipality_id: int) -> list[dict]:
 
 def find_ward(session, municipality_id: int, number: int) -> dict | None:
     """A ward by its number within a municipality."""
-    ward = session.scalar(
-        select(Ward).where(Ward.municipality_id == municipality_id, Ward.number == number)
-    )
+    ward = session.scalar(select(Ward).where(Ward.municipality_id == municipality_id, Ward.number == number))
     return ward_dict(ward) if ward else None
 
 
@@ -168,8 +178,9 @@ def get_municipality(session, code: str | None) -> Municipality:
 
 def wards_by_number(session, municipality_id: int) -> dict[int, int]:
     """Every ward of a municipality: number -> id."""
-    return dict(session.execute(
-        select(Ward.number, Ward.id).where(Ward.municipality_id == municipality_id)).all())
+    return dict(
+        session.execute(select(Ward.number, Ward.id).where(Ward.municipality_id == municipality_id)).all()
+    )
 
 
 def parse_ward_numbers(numbers: list[int] | str) -> list[int]:
@@ -177,11 +188,9 @@ def parse_ward_numbers(numbers: list[int] | str) -> list[int]:
     if isinstance(numbers, str):
         parts = [n.strip() for n in numbers.split(",") if n.strip()]
         if not parts or not all(n.isascii() and n.isdigit() for n in parts):
-            raise InvalidError("wards are ward numbers separated by commas, e.g. 12,14",
-                               field="wards")
+            raise InvalidError("wards are ward numbers separated by commas, e.g. 12,14", field="wards")
         numbers = [int(n) for n in parts]
-    if not numbers or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0
-                              for n in numbers):
+    if not numbers or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in numbers):
         raise InvalidError("wards are ward numbers, e.g. [12, 14]", field="wards")
     return list(dict.fromkeys(numbers))
 
@@ -193,8 +202,13 @@ def ward_ids_by_number(session, municipality: Municipality, numbers: list[int] |
     not have), with field "wards".
     """
     wanted = parse_ward_numbers(numbers)
-    rows = dict(session.execute(select(Ward.number, Ward.id).where(
-        Ward.municipality_id == municipality.id, Ward.number.in_(wanted))).all())
+    rows = dict(
+        session.execute(
+            select(Ward.number, Ward.id).where(
+                Ward.municipality_id == municipality.id, Ward.number.in_(wanted)
+            )
+        ).all()
+    )
     missing = [str(n) for n in wanted if n not in rows]
     if missing:
         raise NotFoundError(f"no ward {', '.join(missing)} in {municipality.name}", field="wards")

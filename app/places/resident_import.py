@@ -77,8 +77,9 @@ class ResidentImportReport:
 
     def summary(self) -> str:
         """One line for the terminal."""
-        return (f"{self.imported} imported ({self.created} new, {self.updated} updated), "
-                f"{self.rejected} rejected")
+        return (
+            f"{self.imported} imported ({self.created} new, {self.updated} updated), {self.rejected} rejected"
+        )
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -154,8 +155,9 @@ def _upsert_statement(session):
             "locale": func.coalesce(excluded.locale, table.c.locale),
             # An empty subscribed column keeps the resident's own choice (someone who sent
             # LEAVE stays out); an explicit yes or no from staff applies.
-            "subscribed": case((bindparam("keep_subscription", type_=Boolean), table.c.subscribed),
-                               else_=excluded.subscribed),
+            "subscribed": case(
+                (bindparam("keep_subscription", type_=Boolean), table.c.subscribed), else_=excluded.subscribed
+            ),
             "updated_at": excluded.updated_at,
         },
     )
@@ -173,9 +175,11 @@ def _existing(session, keys) -> int:
     for municipality_id, phones in by_municipality.items():
         for start in range(0, len(phones), 900):  # under the bound-parameter limit of any SQLite
             found += session.scalar(
-                select(func.count()).select_from(Resident).where(
+                select(func.count())
+                .select_from(Resident)
+                .where(
                     Resident.municipality_id == municipality_id,
-                    Resident.phone.in_(phones[start:start + 900]),
+                    Resident.phone.in_(phones[start : start + 900]),
                 )
             )
     return found
@@ -185,9 +189,16 @@ def _write(session, upsert, batch: dict[tuple[int, str], tuple]) -> int:
     """Upsert one batch and commit; returns how many residents it created."""
     now = utcnow()
     rows = [
-        {"municipality_id": key[0], "phone": key[1], "ward_id": ward_id, "locale": locale,
-         "subscribed": True if subscribed is None else subscribed,
-         "keep_subscription": subscribed is None, "created_at": now, "updated_at": now}
+        {
+            "municipality_id": key[0],
+            "phone": key[1],
+            "ward_id": ward_id,
+            "locale": locale,
+            "subscribed": True if subscribed is None else subscribed,
+            "keep_subscription": subscribed is None,
+            "created_at": now,
+            "updated_at": now,
+        }
         for key, (ward_id, locale, subscribed) in batch.items()
     ]
     if session.bind.dialect.name == "postgresql":
@@ -262,8 +273,7 @@ def _parse_row(lookups: _Lookups, fields: list[str], index: dict[str, int]) -> t
         raise RowError(f"{code} has no ward {int(ward_text)}")
     locale = value("language").lower() or None
     if locale is not None and locale not in locales:
-        raise RowError(f"language {locale[:20]!r} is not offered by {code} "
-                       f"({', '.join(sorted(locales))})")
+        raise RowError(f"language {locale[:20]!r} is not offered by {code} ({', '.join(sorted(locales))})")
     subscribed_text = value("subscribed").lower()
     if not subscribed_text:
         subscribed = None  # new residents are subscribed; existing ones keep their choice
@@ -280,8 +290,7 @@ Progress = Callable[[int, "int | None"], None]
 """Called after each batch with (bytes read so far, size of the file or None)."""
 
 
-def import_residents(session, path_or_handle,
-                     progress: Progress | None = None) -> ResidentImportReport:
+def import_residents(session, path_or_handle, progress: Progress | None = None) -> ResidentImportReport:
     """Upsert residents from a CSV file (a path, "-" for stdin, or an open text/binary handle).
 
     Columns: municipality,phone,ward[,language][,subscribed]. Bad rows are counted and the

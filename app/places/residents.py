@@ -45,4 +45,3 @@ def save_profile(session, municipality_id: int, phone: str, field: str, value) -
     if column is not None:
         setattr(resident, column, value)
     session.commit()
-

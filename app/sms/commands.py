@@ -18,8 +18,9 @@ from app.tickets.references import clean_reference, is_valid_reference
 from app.tickets.service import create_ticket, find_ticket, ticket_dict
 from app.tickets.templates import TICKET_CONFIRMATION
 
-HELP = N_("{name} SMS: STATUS <ref>, REPORT <fault> <place>, JOIN <ward>, LEAVE, LANG <language>, "
-          "STOP, START.")
+HELP = N_(
+    "{name} SMS: STATUS <ref>, REPORT <fault> <place>, JOIN <ward>, LEAVE, LANG <language>, STOP, START."
+)
 UNKNOWN = N_("Sorry, we did not understand. Send HELP for the list of commands.")
 STATUS_USAGE = N_("Send STATUS and your reference, e.g. STATUS 48210937.")
 STATUS_BAD = N_("Reference {reference} is not right. Check the number and send it again.")
@@ -28,8 +29,9 @@ STATUS_FOUND = N_("Ticket {reference}: {category}, {status}. Updated {updated}."
 REPORT_USAGE = N_("Send REPORT, the fault and the place, e.g. REPORT WATER leak at 5 Main Rd.")
 REPORT_NO_PLACE = N_("Please add the place, e.g. REPORT {fault} near the school.")
 REPORT_NO_WARD = N_("First send JOIN and your ward number, e.g. JOIN 12. Then report again.")
-REPORT_DONE = N_("Thank you. Your report {reference} ({category}) is logged. "
-                 "Send STATUS {reference} to check it.")
+REPORT_DONE = N_(
+    "Thank you. Your report {reference} ({category}) is logged. Send STATUS {reference} to check it."
+)
 JOIN_USAGE = N_("Send JOIN and your ward number, e.g. JOIN 12.")
 JOIN_NOT_FOUND = N_("Ward {number} was not found. Send JOIN and your ward number.")
 JOIN_DONE = N_("You will get alerts for ward {number} ({ward}). Send LEAVE to stop them.")
@@ -38,9 +40,27 @@ LANG_USAGE = N_("Send LANG and a language: {languages}.")
 LANG_DONE = N_("Your language is now {language}.")
 STOP_DONE = N_("You will get no more SMS from {name}. Send START to get them again.")
 START_DONE = N_("Welcome back. You will get SMS from {name} again. Send STOP to stop.")
-TEMPLATES = (HELP, UNKNOWN, STATUS_USAGE, STATUS_BAD, STATUS_NOT_FOUND, STATUS_FOUND, REPORT_USAGE,
-             REPORT_NO_PLACE, REPORT_NO_WARD, REPORT_DONE, JOIN_USAGE, JOIN_NOT_FOUND, JOIN_DONE,
-             LEAVE_DONE, LANG_USAGE, LANG_DONE, STOP_DONE, START_DONE, TICKET_CONFIRMATION)
+TEMPLATES = (
+    HELP,
+    UNKNOWN,
+    STATUS_USAGE,
+    STATUS_BAD,
+    STATUS_NOT_FOUND,
+    STATUS_FOUND,
+    REPORT_USAGE,
+    REPORT_NO_PLACE,
+    REPORT_NO_WARD,
+    REPORT_DONE,
+    JOIN_USAGE,
+    JOIN_NOT_FOUND,
+    JOIN_DONE,
+    LEAVE_DONE,
+    LANG_USAGE,
+    LANG_DONE,
+    STOP_DONE,
+    START_DONE,
+    TICKET_CONFIRMATION,
+)
 """Every SMS template (tests check each fits its budget in every language)."""
 
 LOCATION_MAX = 100
@@ -97,9 +117,13 @@ def do_status(ctx: SmsContext, arg: str) -> str:
     if ticket is None:
         return ctx.t(STATUS_NOT_FOUND, reference=reference)
     info = ticket_dict(ticket, ctx.municipality["timezone"])
-    return ctx.t(STATUS_FOUND, reference=reference,
-                 category=category_label(ctx.locale, info["category"]),
-                 status=status_label(ctx.locale, info["status"]), updated=info["updated"])
+    return ctx.t(
+        STATUS_FOUND,
+        reference=reference,
+        category=category_label(ctx.locale, info["category"]),
+        status=status_label(ctx.locale, info["status"]),
+        updated=info["updated"],
+    )
 
 
 def do_report(ctx: SmsContext, arg: str) -> str:
@@ -113,18 +137,32 @@ def do_report(ctx: SmsContext, arg: str) -> str:
     resident = ctx.get_resident()
     if resident.ward_id is None:
         return ctx.t(REPORT_NO_WARD)
-    category = ctx.session.scalar(select(Category).where(
-        Category.municipality_id == ctx.municipality["id"], Category.active.is_(True),
-        Category.code.in_((code, "other"))).order_by((Category.code == code).desc()))
+    category = ctx.session.scalar(
+        select(Category)
+        .where(
+            Category.municipality_id == ctx.municipality["id"],
+            Category.active.is_(True),
+            Category.code.in_((code, "other")),
+        )
+        .order_by((Category.code == code).desc())
+    )
     if category is None:
         return ctx.t(REPORT_USAGE)
     ticket = create_ticket(
-        ctx.session, source="sms", source_key="sms:" + ctx.provider_id,
-        municipality_id=ctx.municipality["id"], phone=ctx.phone, category_id=category.id,
-        ward_id=resident.ward_id, location=details[:LOCATION_MAX].capitalize())
-    return ctx.t(REPORT_DONE, reference=ticket.reference,
-                 category=category_label(ctx.locale, {"code": category.code,
-                                                      "labels": category.labels}))
+        ctx.session,
+        source="sms",
+        source_key="sms:" + ctx.provider_id,
+        municipality_id=ctx.municipality["id"],
+        phone=ctx.phone,
+        category_id=category.id,
+        ward_id=resident.ward_id,
+        location=details[:LOCATION_MAX].capitalize(),
+    )
+    return ctx.t(
+        REPORT_DONE,
+        reference=ticket.reference,
+        category=category_label(ctx.locale, {"code": category.code, "labels": category.labels}),
+    )
 
 
 def do_join(ctx: SmsContext, arg: str) -> str:

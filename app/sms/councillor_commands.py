@@ -26,8 +26,10 @@ from app.models import Broadcast, InboundMessage, Ward, utcnow
 from app.sms.commands import Command, SmsContext
 
 USAGE = N_("Send BROADCAST and your message, e.g. BROADCAST Ward meeting on Friday at 18:00.")
-CONFIRM = N_("This reaches {count} residents of ward {ward}, {segments} SMS each. "
-             "To send it, reply YES {code} within 15 minutes.")
+CONFIRM = N_(
+    "This reaches {count} residents of ward {ward}, {segments} SMS each. "
+    "To send it, reply YES {code} within 15 minutes."
+)
 OTHER_WARD = N_("You can only broadcast to your own ward ({ward}).")
 LIMIT = N_("You have reached today's limit of {limit} broadcasts.")
 TOO_LONG = N_("The message is too long: at most {max} characters.")
@@ -64,16 +66,27 @@ def do_broadcast(ctx: SmsContext, arg: str) -> str:
         return ctx.t(LIMIT, limit=current_app.config["COUNCILLOR_DAILY_BROADCASTS"])
     try:
         broadcast = create_broadcast(
-            ctx.session, municipality_id=ctx.municipality["id"], ward_ids=[own.id],
-            texts={"*": raw}, author=councillor.name, councillor_id=councillor.id,
-            status="pending_confirmation", source_key=f"sms:{ctx.provider_id}")
+            ctx.session,
+            municipality_id=ctx.municipality["id"],
+            ward_ids=[own.id],
+            texts={"*": raw},
+            author=councillor.name,
+            councillor_id=councillor.id,
+            status="pending_confirmation",
+            source_key=f"sms:{ctx.provider_id}",
+        )
     except BroadcastError:
         return ctx.t(TOO_LONG, max=TEXT_MAX)
     code = f"{secrets.randbelow(10**6):06d}"
     broadcast.confirm_code = code_hash(code, broadcast.id)
     broadcast.confirm_expires_at = utcnow() + dt.timedelta(minutes=CONFIRM_MINUTES)
-    return ctx.t(CONFIRM, count=reach(ctx.session, ctx.municipality["id"], [own.id]),
-                 ward=own.number, segments=segments(broadcast.texts), code=code)
+    return ctx.t(
+        CONFIRM,
+        count=reach(ctx.session, ctx.municipality["id"], [own.id]),
+        ward=own.number,
+        segments=segments(broadcast.texts),
+        code=code,
+    )
 
 
 def _original_text(ctx: SmsContext, arg: str) -> str:
@@ -88,9 +101,11 @@ def do_yes(ctx: SmsContext, arg: str) -> str:
     councillor = _councillor(ctx)
     code = "".join(ch for ch in arg if ch.isdigit())
     pending = ctx.session.scalar(
-        select(Broadcast).where(Broadcast.councillor_id == councillor.id,
-                                Broadcast.status == "pending_confirmation")
-        .order_by(Broadcast.id.desc()).limit(1))
+        select(Broadcast)
+        .where(Broadcast.councillor_id == councillor.id, Broadcast.status == "pending_confirmation")
+        .order_by(Broadcast.id.desc())
+        .limit(1)
+    )
     expires = pending.confirm_expires_at if pending else None
     if pending is None or expires is None or expires <= utcnow():
         return ctx.t(BAD_CODE)

@@ -59,14 +59,25 @@ def _over_rate(phone: str) -> bool:
 def process_inbound(event: InboundSms) -> int | None:
     """Store and handle one inbound SMS; returns the reply's message id (None: no reply)."""
     session = db.session()
-    if session.scalar(select(InboundMessage.id).where(
-            InboundMessage.channel == event.channel,
-            InboundMessage.provider_id == event.provider_id)) is not None:
+    if (
+        session.scalar(
+            select(InboundMessage.id).where(
+                InboundMessage.channel == event.channel, InboundMessage.provider_id == event.provider_id
+            )
+        )
+        is not None
+    ):
         return None  # the provider retried a message we already have
     inbound = InboundMessage(
-        channel=event.channel, provider_id=event.provider_id, phone=event.phone, to_code=event.to_code,
-        text=event.text, link_id=event.link_id or None, network_code=event.network_code or None,
-        provider_date=event.provider_date, status="received",
+        channel=event.channel,
+        provider_id=event.provider_id,
+        phone=event.phone,
+        to_code=event.to_code,
+        text=event.text,
+        link_id=event.link_id or None,
+        network_code=event.network_code or None,
+        provider_date=event.provider_date,
+        status="received",
     )
     session.add(inbound)
     parsed = parse(event.text or "", EXTRA_WORDS)
@@ -86,8 +97,14 @@ def process_inbound(event: InboundSms) -> int | None:
     session.flush()
     command = COMMANDS.get(parsed.command, COMMANDS["unknown"])
     resident = find_resident(session, municipality["id"], event.phone)
-    ctx = SmsContext(session=session, municipality=municipality, phone=event.phone,
-                     inbound_id=inbound.id, provider_id=event.provider_id, resident=resident)
+    ctx = SmsContext(
+        session=session,
+        municipality=municipality,
+        phone=event.phone,
+        inbound_id=inbound.id,
+        provider_id=event.provider_id,
+        resident=resident,
+    )
     if command.role != "resident":
         check = ROLE_CHECKS.get(command.role)
         if check is None or not check(session, municipality["id"], event.phone):
@@ -95,10 +112,16 @@ def process_inbound(event: InboundSms) -> int | None:
     text = command.handler(ctx, parsed.argument)
     inbound.status, inbound.command = "processed", parsed.command
     reply = add_message(
-        session, phone=event.phone, text=text, purpose="reply", essential=True, queue="high",
+        session,
+        phone=event.phone,
+        text=text,
+        purpose="reply",
+        essential=True,
+        queue="high",
         municipality_id=municipality["id"],
         resident_id=ctx.resident.id if ctx.resident is not None else None,
-        sender_id=municipality.get("sender_id"), reply_to_id=inbound.id,
+        sender_id=municipality.get("sender_id"),
+        reply_to_id=inbound.id,
     )
     # What a command queued with `on_commit` (a confirmed broadcast) runs inside the commit.
     return _commit(session, inbound, reply)
@@ -109,13 +132,23 @@ def _commit(session, inbound, reply) -> int | None:
         session.commit()
     except IntegrityError:
         session.rollback()
-        if session.scalar(select(InboundMessage.id).where(
-                InboundMessage.channel == inbound.channel,
-                InboundMessage.provider_id == inbound.provider_id)) is not None:
+        if (
+            session.scalar(
+                select(InboundMessage.id).where(
+                    InboundMessage.channel == inbound.channel,
+                    InboundMessage.provider_id == inbound.provider_id,
+                )
+            )
+            is not None
+        ):
             return None  # the same provider id arrived twice at once; the other request has it
         raise  # anything else: the view answers 503 and the provider retries
-    log.info("sms %s: %s%s", inbound.id, inbound.status,
-             f" ({inbound.command})" if inbound.command else f" ({inbound.reason})")
+    log.info(
+        "sms %s: %s%s",
+        inbound.id,
+        inbound.status,
+        f" ({inbound.command})" if inbound.command else f" ({inbound.reason})",
+    )
     return reply.id if reply is not None else None
 
 
@@ -123,11 +156,25 @@ def store_failed(event: InboundSms) -> None:
     """Keep a message whose command crashed, for a person or a later run to look at."""
     session = db.session()
     session.rollback()
-    if session.scalar(select(InboundMessage.id).where(
-            InboundMessage.channel == event.channel,
-            InboundMessage.provider_id == event.provider_id)) is None:
-        session.add(InboundMessage(
-            channel=event.channel, provider_id=event.provider_id, phone=event.phone, to_code=event.to_code,
-            text=event.text, network_code=event.network_code or None,
-            provider_date=event.provider_date, status="failed", reason="internal error"))
+    if (
+        session.scalar(
+            select(InboundMessage.id).where(
+                InboundMessage.channel == event.channel, InboundMessage.provider_id == event.provider_id
+            )
+        )
+        is None
+    ):
+        session.add(
+            InboundMessage(
+                channel=event.channel,
+                provider_id=event.provider_id,
+                phone=event.phone,
+                to_code=event.to_code,
+                text=event.text,
+                network_code=event.network_code or None,
+                provider_date=event.provider_date,
+                status="failed",
+                reason="internal error",
+            )
+        )
         session.commit()

@@ -12,8 +12,21 @@ from dataclasses import dataclass
 
 ALIASES: dict[str, tuple[str, ...]] = {
     # STOP wins over everything; the regulators' words first, then each language's.
-    "stop": ("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "OPT-OUT",
-             "STAAK", "KANSELLEER", "YEKA", "MISA", "GYAE"),
+    "stop": (
+        "STOP",
+        "STOPALL",
+        "UNSUBSCRIBE",
+        "CANCEL",
+        "END",
+        "QUIT",
+        "OPTOUT",
+        "OPT-OUT",
+        "STAAK",
+        "KANSELLEER",
+        "YEKA",
+        "MISA",
+        "GYAE",
+    ),
     "start": ("START", "UNSTOP", "SUBSCRIBE", "BEGIN", "QALA"),
     "help": ("HELP", "INFO", "HULP", "UNCEDO", "USIZO", "MMOA", "?"),
     "status": ("STATUS", "CHECK", "STAND", "ISIMO", "ISIMEKO"),
@@ -28,12 +41,10 @@ speakers mostly text the English words; only Twi words we are sure of are listed
 FAULT_WORDS: dict[str, tuple[str, ...]] = {
     "water": ("WATER", "LEAK", "PIPE", "AMANZI", "MANZI", "NSU", "NSUO", "LEK"),
     "sanitation": ("SANITATION", "SEWER", "SEWAGE", "DRAIN", "TOILET", "RIOOL", "ITHOYILETHI"),
-    "electricity": ("ELECTRICITY", "POWER", "ELECTRIC", "KRAG", "ELEKTRISITEIT", "UMBANE", "UGESI",
-                    "KANEA"),
+    "electricity": ("ELECTRICITY", "POWER", "ELECTRIC", "KRAG", "ELEKTRISITEIT", "UMBANE", "UGESI", "KANEA"),
     "roads": ("ROADS", "ROAD", "POTHOLE", "PAD", "SLAGGAT", "INDLELA", "UMGWAQO", "KWAN"),
     "refuse": ("REFUSE", "RUBBISH", "BINS", "BIN", "TRASH", "VULLIS", "UDOTI", "IZIBI", "NWURA"),
-    "streetlights": ("STREETLIGHTS", "STREETLIGHT", "LIGHTS", "LIGHT", "STRAATLIG", "LIGTE",
-                     "IZIBANE"),
+    "streetlights": ("STREETLIGHTS", "STREETLIGHT", "LIGHTS", "LIGHT", "STRAATLIG", "LIGTE", "IZIBANE"),
     "other": ("OTHER", "ANDER", "OKUNYE"),
 }
 """Category code -> words that name it, usable as `REPORT <word> ...` or alone as a command."""
@@ -79,7 +90,7 @@ def match_prefix(text: str, table: list[tuple[str, str]]) -> tuple[str, str] | N
     """(key, rest) when `text` starts with one of the words of `table`."""
     for alias, key in table:
         if text == alias or text.startswith(alias + " "):
-            return key, text[len(alias):].strip()
+            return key, text[len(alias) :].strip()
     return None
 
 
@@ -108,4 +119,3 @@ def language_code(argument: str) -> str | None:
         if word in words:
             return code
     return None
-

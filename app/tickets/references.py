@@ -35,9 +35,7 @@ def damm_digit(digits: str) -> int:
 
 def is_valid_reference(text: str) -> bool:
     """True when `text` is all digits of the right length and its check digit holds."""
-    return (
-        len(text) == REFERENCE_LENGTH and text.isascii() and text.isdigit() and damm_digit(text) == 0
-    )
+    return len(text) == REFERENCE_LENGTH and text.isascii() and text.isdigit() and damm_digit(text) == 0
 
 
 def new_reference() -> str:

@@ -83,11 +83,23 @@ def create_ticket(
     reference = new_reference()
     # Pending ORM changes (the resident's language) are flushed first, then the insert.
     session.flush()
-    ticket_id = session.connection().execute(_INSERT, {
-        "reference": reference, "municipality_id": municipality_id, "ward_id": ward_id,
-        "category_id": category_id, "resident_id": resident_id, "location": location[:160],
-        "source": source, "source_key": source_key,
-    }).scalar_one()
+    ticket_id = (
+        session.connection()
+        .execute(
+            _INSERT,
+            {
+                "reference": reference,
+                "municipality_id": municipality_id,
+                "ward_id": ward_id,
+                "category_id": category_id,
+                "resident_id": resident_id,
+                "location": location[:160],
+                "source": source,
+                "source_key": source_key,
+            },
+        )
+        .scalar_one()
+    )
     return NewTicket(ticket_id, reference, resident_id, category_id)
 
 
@@ -108,8 +120,7 @@ def ticket_by_reference(session, municipality: str | None, reference: str) -> Ti
     place = get_municipality(session, municipality)
     cleaned = clean_reference(reference or "")
     if not cleaned or not is_valid_reference(cleaned):
-        raise InvalidError(f"{(reference or '')[:20]!r} is not a ticket reference",
-                           field="reference")
+        raise InvalidError(f"{(reference or '')[:20]!r} is not a ticket reference", field="reference")
     ticket = find_ticket(session, place.id, cleaned)
     if ticket is None:
         raise NotFoundError(f"no ticket {cleaned} in {place.name}", field="reference")
@@ -145,16 +156,29 @@ def ticket_dict(ticket: Ticket, timezone: str) -> dict:
     }
 
 
-def add_confirmation(session, ticket: NewTicket, municipality: dict, locale: str | None,
-                     phone: str) -> int:
+def add_confirmation(session, ticket: NewTicket, municipality: dict, locale: str | None, phone: str) -> int:
     """Put the "your report is logged" SMS in the outbox (same transaction as the ticket).
 
     `municipality` is `municipalities.municipality_info`; returns the message's id."""
-    category = next(c for c in active_categories(session, municipality["id"])
-                    if c["id"] == ticket.category_id)
+    category = next(
+        c for c in active_categories(session, municipality["id"]) if c["id"] == ticket.category_id
+    )
     locale = locale or municipality["locales"][0]
-    text = gettext(locale, TICKET_CONFIRMATION, name=municipality["name"],
-                   reference=ticket.reference, category=category_label(locale, category))
-    return insert_message(session, phone=phone, text=text, purpose="ticket",
-                          essential=True, queue="high", municipality_id=municipality["id"],
-                          resident_id=ticket.resident_id, sender_id=municipality["sender_id"])
+    text = gettext(
+        locale,
+        TICKET_CONFIRMATION,
+        name=municipality["name"],
+        reference=ticket.reference,
+        category=category_label(locale, category),
+    )
+    return insert_message(
+        session,
+        phone=phone,
+        text=text,
+        purpose="ticket",
+        essential=True,
+        queue="high",
+        municipality_id=municipality["id"],
+        resident_id=ticket.resident_id,
+        sender_id=municipality["sender_id"],
+    )

@@ -17,16 +17,30 @@ _resident_ward = Ward.__table__.alias("resident_ward")
 _councillor_ward = Ward.__table__.alias("councillor_ward")
 
 _CALLER = (
-    select(Resident.id, Resident.locale, Resident.subscribed,
-           _resident_ward.c.id, _resident_ward.c.number, _resident_ward.c.name,
-           Councillor.id, Councillor.name,
-           _councillor_ward.c.id, _councillor_ward.c.number, _councillor_ward.c.name)
+    select(
+        Resident.id,
+        Resident.locale,
+        Resident.subscribed,
+        _resident_ward.c.id,
+        _resident_ward.c.number,
+        _resident_ward.c.name,
+        Councillor.id,
+        Councillor.name,
+        _councillor_ward.c.id,
+        _councillor_ward.c.number,
+        _councillor_ward.c.name,
+    )
     .select_from(Municipality)
-    .outerjoin(Resident, and_(Resident.municipality_id == Municipality.id,
-                              Resident.phone == _phone))
+    .outerjoin(Resident, and_(Resident.municipality_id == Municipality.id, Resident.phone == _phone))
     .outerjoin(_resident_ward, _resident_ward.c.id == Resident.ward_id)
-    .outerjoin(Councillor, and_(Councillor.municipality_id == Municipality.id,
-                                Councillor.phone == _phone, Councillor.active.is_(True)))
+    .outerjoin(
+        Councillor,
+        and_(
+            Councillor.municipality_id == Municipality.id,
+            Councillor.phone == _phone,
+            Councillor.active.is_(True),
+        ),
+    )
     .outerjoin(_councillor_ward, _councillor_ward.c.id == Councillor.ward_id)
     .where(Municipality.id == bindparam("mid"))
 )
@@ -45,11 +59,32 @@ def lookup_caller(connection, municipality_id: int, phone: str) -> tuple[dict | 
     row = connection.execute(_CALLER, {"mid": municipality_id, "phone": phone}).first()
     if row is None:
         return None, None
-    (resident_id, locale, subscribed, r_ward, r_number, r_name,
-     councillor_id, councillor_name, c_ward, c_number, c_name) = row
-    profile = None if resident_id is None else {
-        "id": resident_id, "locale": locale, "ward": _ward(r_ward, r_number, r_name),
-        "subscribed": bool(subscribed)}
-    card = None if councillor_id is None else {
-        "id": councillor_id, "name": councillor_name, "ward": _ward(c_ward, c_number, c_name)}
+    (
+        resident_id,
+        locale,
+        subscribed,
+        r_ward,
+        r_number,
+        r_name,
+        councillor_id,
+        councillor_name,
+        c_ward,
+        c_number,
+        c_name,
+    ) = row
+    profile = (
+        None
+        if resident_id is None
+        else {
+            "id": resident_id,
+            "locale": locale,
+            "ward": _ward(r_ward, r_number, r_name),
+            "subscribed": bool(subscribed),
+        }
+    )
+    card = (
+        None
+        if councillor_id is None
+        else {"id": councillor_id, "name": councillor_name, "ward": _ward(c_ward, c_number, c_name)}
+    )
     return profile, card

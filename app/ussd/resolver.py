@@ -61,15 +61,17 @@ class Resolver:
         facts: dict = {}
         if not session.get("screen") and session.get("code") is not None:
             facts[("municipalities", session["code"], session["phone"])] = self._municipalities(
-                session["code"], session["phone"])
+                session["code"], session["phone"]
+            )
         elif session.get("mid") is not None:
             facts[("categories", session["mid"])] = self._categories(session["mid"])
         return facts
 
     def resolve(self, need: Need):
         """The answer to one need; writes are idempotent by their key."""
-        return getattr(self, "_" + need.kind)(*need.args, **({"payload": need.payload}
-                                                             if need.payload else {}))
+        return getattr(self, "_" + need.kind)(
+            *need.args, **({"payload": need.payload} if need.payload else {})
+        )
 
     def _timezone(self, municipality_id: int) -> str:
         m = routing.municipality_info(self.session, municipality_id)
@@ -125,17 +127,16 @@ class Resolver:
             try:
                 # A clash (key, reference, or a remembered resident row that is gone) is
                 # raised by an insert or by the commit: the whole attempt is one unit.
-                ticket = create_ticket(self.session, source="ussd",
-                                       source_key=source_key, **payload)
-                message_id = add_confirmation(self.session, ticket, municipality,
-                                              payload.get("locale"), payload["phone"])
+                ticket = create_ticket(self.session, source="ussd", source_key=source_key, **payload)
+                message_id = add_confirmation(
+                    self.session, ticket, municipality, payload.get("locale"), payload["phone"]
+                )
                 self.session.commit()
             except IntegrityError:  # a repeated turn or resumed report won, or a reference clashed
                 self.session.rollback()
                 # The resident row remembered on the dial may be gone: look it up this time.
                 payload["resident_id"] = None
-                existing = self.session.scalar(
-                    select(Ticket).where(Ticket.source_key == source_key))
+                existing = self.session.scalar(select(Ticket).where(Ticket.source_key == source_key))
                 if existing is not None:
                     return {"reference": existing.reference}
                 continue
@@ -169,9 +170,14 @@ class Resolver:
         if broadcasts_today(self.session, councillor, timezone) >= limit:
             return {"status": "limit", "limit": limit}
         broadcast = create_broadcast(
-            self.session, municipality_id=councillor.municipality_id, ward_ids=[councillor.ward_id],
-            texts={"*": payload["text"]}, author=councillor.name, councillor_id=councillor.id,
-            source_key=source_key)
+            self.session,
+            municipality_id=councillor.municipality_id,
+            ward_ids=[councillor.ward_id],
+            texts={"*": payload["text"]},
+            author=councillor.name,
+            councillor_id=councillor.id,
+            source_key=source_key,
+        )
         self.session.commit()
         start(broadcast.id, broadcast.urgent)
         return {"status": "queued", "count": count}

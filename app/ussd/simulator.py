@@ -32,8 +32,17 @@ def display_url(url: str) -> str:
 class Phone:
     """Dials the service code and keeps the cumulative `text` the way the provider does."""
 
-    def __init__(self, *, app=None, url=None, token=None, phone="+27820000001",
-                 service_code="*384*1234#", network_code="99999", channel="africastalking"):
+    def __init__(
+        self,
+        *,
+        app=None,
+        url=None,
+        token=None,
+        phone="+27820000001",
+        service_code="*384*1234#",
+        network_code="99999",
+        channel="africastalking",
+    ):
         self.app, self.url, self.token = app, url, token
         self.path = f"/webhooks/{channel}/ussd"
         self.phone, self.service_code, self.network_code = phone, service_code, network_code
@@ -52,14 +61,17 @@ class Phone:
         return self._post()
 
     def _post(self) -> str:
-        form = {"sessionId": self.session_id, "serviceCode": self.service_code,
-                "phoneNumber": self.phone, "networkCode": self.network_code,
-                "text": "*".join(self.inputs)}
+        form = {
+            "sessionId": self.session_id,
+            "serviceCode": self.service_code,
+            "phoneNumber": self.phone,
+            "networkCode": self.network_code,
+            "text": "*".join(self.inputs),
+        }
         if self.app is not None:
             token = self.token or self.app.config.get("WEBHOOK_TOKEN")
             with self.app.test_client() as client:
-                resp = client.post(self.path, data=form,
-                                   query_string={"token": token})
+                resp = client.post(self.path, data=form, query_string={"token": token})
                 return resp.get_data(as_text=True)
         return self._post_remote(form)
 
@@ -67,8 +79,9 @@ class Phone:
         # requests' exceptions quote the URL with its query string, the token: none is shown.
         base = display_url(self.url)
         try:
-            resp = requests.post(self.url.rstrip("/") + self.path, params={"token": self.token},
-                                 data=form, timeout=TIMEOUT)
+            resp = requests.post(
+                self.url.rstrip("/") + self.path, params={"token": self.token}, data=form, timeout=TIMEOUT
+            )
         except requests.ConnectionError:
             raise GatewayError(f"no gateway answers at {base} (is 'wardlink serve' running?)") from None
         except requests.Timeout:
@@ -76,8 +89,10 @@ class Phone:
         except requests.RequestException as exc:
             raise GatewayError(f"the request to {base} failed ({type(exc).__name__})") from None
         if resp.status_code == 403:
-            raise GatewayError(f"the gateway at {base} says: wrong token "
-                               "(--token, WEBHOOK_TOKEN or the instance's webhook_token file)")
+            raise GatewayError(
+                f"the gateway at {base} says: wrong token "
+                "(--token, WEBHOOK_TOKEN or the instance's webhook_token file)"
+            )
         if resp.status_code != 200:
             raise GatewayError(f"the gateway at {base} answered HTTP {resp.status_code}")
         return resp.text

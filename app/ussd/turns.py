@@ -68,8 +68,7 @@ def answer(turn: UssdTurn, codec: Codec, menu: Menu = CITIZEN_MENU) -> Reply:
     try:
         session = load_session(redis_store.client, turn.session_id)
         if session is None:
-            session = new_session(turn.session_id, turn.phone, turn.service_code,
-                                  turn.network_code)
+            session = new_session(turn.session_id, turn.phone, turn.service_code, turn.network_code)
         codec.adopt(session)
         locale = session.get("locale")
         typed, memory = codec.read_input(turn, session.get("wire"))
@@ -86,8 +85,13 @@ def answer(turn: UssdTurn, codec: Codec, menu: Menu = CITIZEN_MENU) -> Reply:
         # trip (a retried EXEC may queue a job twice: the sender's claim sends it once).
         to_send = resolver.to_send
         pipe = redis_store.client.pipeline(transaction=bool(to_send))
-        add_session_save(pipe, outcome.session, current_app.config["USSD_SESSION_TTL"],
-                         outcome.effects, current_app.config["USSD_RESUME_TTL"])
+        add_session_save(
+            pipe,
+            outcome.session,
+            current_app.config["USSD_SESSION_TTL"],
+            outcome.effects,
+            current_app.config["USSD_RESUME_TTL"],
+        )
         dispatch(to_send, queue="high", pipeline=pipe)
         saving = True
         pipe.execute()
@@ -109,8 +113,12 @@ def answer(turn: UssdTurn, codec: Codec, menu: Menu = CITIZEN_MENU) -> Reply:
         except Exception:
             log.exception("ussd %s: SMS left to the reaper", safe_id(turn.session_id))
     if log.isEnabledFor(logging.DEBUG):
-        log.debug("ussd %s %s %.1f ms", _who(turn.phone), safe_id(turn.session_id),
-                  (time.perf_counter() - started) * 1000)
+        log.debug(
+            "ussd %s %s %.1f ms",
+            _who(turn.phone),
+            safe_id(turn.session_id),
+            (time.perf_counter() - started) * 1000,
+        )
     return reply
 
 

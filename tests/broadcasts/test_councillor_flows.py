@@ -25,10 +25,20 @@ def setup_ward(app, ward=3, residents=4):
         m = session.scalar(select(Municipality).where(Municipality.code == "saldanha"))
         wid = session.scalar(select(Ward.id).where(Ward.municipality_id == m.id, Ward.number == ward))
         other = session.scalar(select(Ward.id).where(Ward.municipality_id == m.id, Ward.number == 9))
-        session.execute(insert(Resident), [
-            {"municipality_id": m.id, "phone": f"+27831{i:06d}", "ward_id": wid if i < residents
-             else other, "locale": "en", "subscribed": True, "opted_out": False}
-            for i in range(residents + 3)])
+        session.execute(
+            insert(Resident),
+            [
+                {
+                    "municipality_id": m.id,
+                    "phone": f"+27831{i:06d}",
+                    "ward_id": wid if i < residents else other,
+                    "locale": "en",
+                    "subscribed": True,
+                    "opted_out": False,
+                }
+                for i in range(residents + 3)
+            ],
+        )
         session.commit()
 
 
@@ -54,8 +64,11 @@ def test_councillor_ussd_broadcast(app, demo, redis):
     body = phone.send("1")
     assert body.startswith("END ") and "4 residents" in body
     (b,) = broadcasts(app)
-    assert b.councillor_id and b.status == "scheduled" and b.texts == {
-        "*": "Clean-up day on Saturday at 09:00, bring gloves"}
+    assert (
+        b.councillor_id
+        and b.status == "scheduled"
+        and b.texts == {"*": "Clean-up day on Saturday at 09:00, bring gloves"}
+    )
     assert redis.llen("rq:queue:bulk") == 1
     # A repeated final turn does not make a second broadcast.
     phone._post()
@@ -92,11 +105,11 @@ def test_councillor_sms_broadcast_with_code(app, demo):
     reply = reply_to(app, "BROADCAST Water tanker at the hall at 14:00", phone=COUNCILLOR)
     assert "reaches 4 residents of ward 3, 1 SMS each" in reply
     code = re.search(r"YES (\d{6})", reply).group(1)
-    assert "not valid" in reply_to(app, "YES 000000" if code != "000000" else "YES 111111",
-                                   phone=COUNCILLOR)
+    assert "not valid" in reply_to(app, "YES 000000" if code != "000000" else "YES 111111", phone=COUNCILLOR)
     (b,) = broadcasts(app)
     assert b.status == "pending_confirmation" and b.texts == {
-        "*": "Water tanker at the hall at 14:00"}  # the councillor's own capitals kept
+        "*": "Water tanker at the hall at 14:00"
+    }  # the councillor's own capitals kept
     assert "on its way to 4 residents" in reply_to(app, f"yes {code}", phone=COUNCILLOR)
     assert broadcasts(app)[0].status == "scheduled"
     assert "not valid" in reply_to(app, f"YES {code}", phone=COUNCILLOR)  # one-time
@@ -104,10 +117,10 @@ def test_councillor_sms_broadcast_with_code(app, demo):
 
 def test_councillor_cannot_reach_another_ward(app, demo):
     setup_ward(app)
-    assert "only broadcast to your own ward (3)" in reply_to(app, "BROADCAST 9 Hello ward 9",
-                                                            phone=COUNCILLOR)
-    assert "reaches 4 residents of ward 3" in reply_to(app, "BROADCAST 3 Hello ward 3",
-                                                       phone=COUNCILLOR)
+    assert "only broadcast to your own ward (3)" in reply_to(
+        app, "BROADCAST 9 Hello ward 9", phone=COUNCILLOR
+    )
+    assert "reaches 4 residents of ward 3" in reply_to(app, "BROADCAST 3 Hello ward 3", phone=COUNCILLOR)
     assert len(broadcasts(app)) == 1
 
 
@@ -126,5 +139,9 @@ def test_residents_cannot_use_councillor_commands(app, demo):
     assert "HELP" in reply_to(app, "YES 123456", phone="+27831000000")
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Broadcast)) == 0
-        assert db.session.scalar(select(func.count()).select_from(Message)
-                                 .where(Message.broadcast_id.is_not(None))) == 0
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(Message).where(Message.broadcast_id.is_not(None))
+            )
+            == 0
+        )

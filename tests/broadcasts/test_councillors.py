@@ -110,19 +110,57 @@ def test_disabled_councillor_is_not_found(ctx, demo):
 
 def test_councillor_commands(app, demo):
     runner = app.test_cli_runner()
-    result = runner.invoke(councillors_group, [
-        "add", "--municipality", "saldanha", "--ward", "3", "--name", "Cllr Thandi Mokoena",
-        "--phone", "0821234567"], input="2468\n2468\n")
+    result = runner.invoke(
+        councillors_group,
+        [
+            "add",
+            "--municipality",
+            "saldanha",
+            "--ward",
+            "3",
+            "--name",
+            "Cllr Thandi Mokoena",
+            "--phone",
+            "0821234567",
+        ],
+        input="2468\n2468\n",
+    )
     assert result.exit_code == 0, result.output
     assert "2468" not in result.output  # hidden input is not echoed
     assert mask_phone("+27821234567") in result.output and "+27821234567" not in result.output
-    result = runner.invoke(councillors_group, [
-        "add", "--municipality", "stma", "--ward", "2", "--name", "Hon. Kojo Mensah",
-        "--phone", "0244123456", "--pin", "13579"])
+    result = runner.invoke(
+        councillors_group,
+        [
+            "add",
+            "--municipality",
+            "stma",
+            "--ward",
+            "2",
+            "--name",
+            "Hon. Kojo Mensah",
+            "--phone",
+            "0244123456",
+            "--pin",
+            "13579",
+        ],
+    )
     assert result.exit_code == 0, result.output
-    result = runner.invoke(councillors_group, [
-        "add", "--municipality", "stma", "--ward", "2", "--name", "X", "--phone", "0244123457",
-        "--pin", "12"])
+    result = runner.invoke(
+        councillors_group,
+        [
+            "add",
+            "--municipality",
+            "stma",
+            "--ward",
+            "2",
+            "--name",
+            "X",
+            "--phone",
+            "0244123457",
+            "--pin",
+            "12",
+        ],
+    )
     assert result.exit_code != 0 and "4 to 6 digits" in result.output
 
     listing = runner.invoke(councillors_group, ["list"])
@@ -134,13 +172,15 @@ def test_councillor_commands(app, demo):
     only = runner.invoke(councillors_group, ["list", "--municipality", "stma"])
     assert "Hon. Kojo Mensah" in only.output and "Mokoena" not in only.output
 
-    result = runner.invoke(councillors_group, ["disable", "--municipality", "saldanha",
-                                               "--phone", "+27821234567"])
+    result = runner.invoke(
+        councillors_group, ["disable", "--municipality", "saldanha", "--phone", "+27821234567"]
+    )
     assert result.exit_code == 0, result.output
     listing = runner.invoke(councillors_group, ["list", "--municipality", "saldanha"])
     assert "disabled" in listing.output
-    result = runner.invoke(councillors_group, ["disable", "--municipality", "saldanha",
-                                               "--phone", "0829999999"])
+    result = runner.invoke(
+        councillors_group, ["disable", "--municipality", "saldanha", "--phone", "0829999999"]
+    )
     assert result.exit_code != 0 and "no councillor" in result.output
     with app.app_context():
         c = db.session.scalar(select(Councillor).where(Councillor.phone == "+27821234567"))
@@ -148,9 +188,21 @@ def test_councillor_commands(app, demo):
 
 
 def test_prompted_pins_must_match(app, demo):
-    result = app.test_cli_runner().invoke(councillors_group, [
-        "add", "--municipality", "saldanha", "--ward", "3", "--name", "Cllr Mokoena",
-        "--phone", "0821234567"], input="2468\n8642\n2468\n2468\n")
+    result = app.test_cli_runner().invoke(
+        councillors_group,
+        [
+            "add",
+            "--municipality",
+            "saldanha",
+            "--ward",
+            "3",
+            "--name",
+            "Cllr Mokoena",
+            "--phone",
+            "0821234567",
+        ],
+        input="2468\n8642\n2468\n2468\n",
+    )
     assert result.exit_code == 0, result.output
     assert "do not match" in result.output.lower() or "don't match" in result.output.lower()
     with app.app_context():

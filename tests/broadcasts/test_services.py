@@ -29,8 +29,9 @@ def queued() -> int:
 def test_record_outage_commits_nothing_and_queues_its_alert_after_the_commit(ctx, demo):
     session = db.session()
     before = committed(Outage)
-    outage, alert = outages.record_outage(session, municipality="SALDANHA", wards="3, 5",
-                                          service="Water", ends="2030-01-01 12:00")
+    outage, alert = outages.record_outage(
+        session, municipality="SALDANHA", wards="3, 5", service="Water", ends="2030-01-01 12:00"
+    )
     assert (outage.service, alert.kind, alert.urgent) == ("water", "outage_alert", True)
     assert committed(Outage) == before and committed(Broadcast) == 0
     assert queued() == 0 and pending_actions(session) == 1
@@ -48,16 +49,18 @@ def test_a_rolled_back_outage_queues_nothing(ctx, demo):
     assert queued() == 0 and committed(Broadcast) == 0
 
 
-@pytest.mark.parametrize(("values", "error", "code", "field"), [
-    ({"municipality": "nowhere"}, NotFoundError, "not_found", "municipality"),
-    ({"municipality": None}, InvalidError, "invalid", "municipality"),  # the demo has two
-    ({"wards": "3,x"}, InvalidError, "invalid", "wards"),
-    ({"wards": [3, 99]}, NotFoundError, "not_found", "wards"),
-    ({"service": "lava"}, outages.OutageError, "invalid", "service"),
-    ({"ends": "tomorrow"}, InvalidError, "invalid", "ends"),
-    ({"starts": "2030-01-02 08:00", "ends": "2030-01-01 08:00"}, outages.OutageError, "invalid",
-     "ends"),
-])
+@pytest.mark.parametrize(
+    ("values", "error", "code", "field"),
+    [
+        ({"municipality": "nowhere"}, NotFoundError, "not_found", "municipality"),
+        ({"municipality": None}, InvalidError, "invalid", "municipality"),  # the demo has two
+        ({"wards": "3,x"}, InvalidError, "invalid", "wards"),
+        ({"wards": [3, 99]}, NotFoundError, "not_found", "wards"),
+        ({"service": "lava"}, outages.OutageError, "invalid", "service"),
+        ({"ends": "tomorrow"}, InvalidError, "invalid", "ends"),
+        ({"starts": "2030-01-02 08:00", "ends": "2030-01-01 08:00"}, outages.OutageError, "invalid", "ends"),
+    ],
+)
 def test_record_outage_refusals(ctx, demo, values, error, code, field):
     arguments = {"municipality": "saldanha", "wards": "3", "service": "water", **values}
     with pytest.raises(error) as refused:
@@ -69,8 +72,9 @@ def test_record_outage_refusals(ctx, demo, values, error, code, field):
 
 def test_reschedule_and_end_an_outage(ctx, demo):
     session = db.session()
-    outage, alert = outages.record_outage(session, municipality="saldanha", wards="3",
-                                          service="water", ends="2030-01-01 12:00")
+    outage, alert = outages.record_outage(
+        session, municipality="saldanha", wards="3", service="water", ends="2030-01-01 12:00"
+    )
     session.commit()
     same, update = outages.reschedule_outage(session, outage.id, "2030-01-02 12:00")
     assert same.id == outage.id and update.follows_id == alert.id
@@ -91,8 +95,9 @@ def test_reschedule_and_end_an_outage(ctx, demo):
 
 def test_send_and_cancel_a_broadcast(ctx, demo):
     session = db.session()
-    broadcast = service.send_broadcast(session, municipality="saldanha", wards="3",
-                                       texts={"*": "Ward meeting on Friday.", "af": None})
+    broadcast = service.send_broadcast(
+        session, municipality="saldanha", wards="3", texts={"*": "Ward meeting on Friday.", "af": None}
+    )
     assert broadcast.texts == {"*": "Ward meeting on Friday."} and committed(Broadcast) == 0
     session.commit()
     assert queued() == 1
@@ -112,14 +117,23 @@ def test_send_and_cancel_a_broadcast(ctx, demo):
 def test_a_pending_councillor_broadcast_can_be_cancelled_but_not_a_sending_one(ctx, demo):
     session = db.session()
     place = get_municipality(session, "saldanha")
-    pending = service.create_broadcast(session, municipality_id=place.id,
-                                       ward_ids=ward_ids_by_number(session, place, [3]),
-                                       texts={"*": "Hello"}, author="Cllr",
-                                       status="pending_confirmation")
+    pending = service.create_broadcast(
+        session,
+        municipality_id=place.id,
+        ward_ids=ward_ids_by_number(session, place, [3]),
+        texts={"*": "Hello"},
+        author="Cllr",
+        status="pending_confirmation",
+    )
     pending.confirm_code = "hash"
-    sending = service.create_broadcast(session, municipality_id=place.id,
-                                       ward_ids=ward_ids_by_number(session, place, [3]),
-                                       texts={"*": "Hello"}, author="staff", status="sending")
+    sending = service.create_broadcast(
+        session,
+        municipality_id=place.id,
+        ward_ids=ward_ids_by_number(session, place, [3]),
+        texts={"*": "Hello"},
+        author="staff",
+        status="sending",
+    )
     session.commit()
     assert service.cancel_broadcast(session, pending.id).confirm_code is None
     with pytest.raises(ConflictError, match="too late"):
@@ -142,12 +156,15 @@ def test_councillor_operations_leave_the_commit_to_the_caller(ctx, demo):
     assert db.session.get(Councillor, councillor.id).active is True
 
 
-@pytest.mark.parametrize(("arguments", "code", "field"), [
-    (("nowhere", 3, "X", "0821234567", "1234"), "not_found", "municipality"),
-    (("saldanha", 99, "X", "0821234567", "1234"), "not_found", "wards"),
-    (("saldanha", 3, "X", "12", "1234"), "invalid", "phone"),
-    (("saldanha", 3, "X", "0821234567", "12"), "invalid", "pin"),
-])
+@pytest.mark.parametrize(
+    ("arguments", "code", "field"),
+    [
+        (("nowhere", 3, "X", "0821234567", "1234"), "not_found", "municipality"),
+        (("saldanha", 99, "X", "0821234567", "1234"), "not_found", "wards"),
+        (("saldanha", 3, "X", "12", "1234"), "invalid", "phone"),
+        (("saldanha", 3, "X", "0821234567", "12"), "invalid", "pin"),
+    ],
+)
 def test_councillor_errors_carry_code_and_field(ctx, demo, arguments, code, field):
     with pytest.raises(CouncillorError) as refused:
         add_councillor(db.session(), *arguments)

@@ -12,9 +12,18 @@ from app.language.gsm import count_segments, to_gsm
 from app.language.i18n import gettext
 from app.sms.councillor_commands import TEMPLATES as COUNCILLOR_TEMPLATES
 
-VALUES = {"name": "Sekondi-Takoradi Metro", "service": "streetlights", "starts": "25/11 08:00",
-          "ends": "26/11 18:00", "ward": 9999, "count": 123456, "segments": 3, "code": "123456",
-          "limit": 10, "max": 459}
+VALUES = {
+    "name": "Sekondi-Takoradi Metro",
+    "service": "streetlights",
+    "starts": "25/11 08:00",
+    "ends": "26/11 18:00",
+    "ward": 9999,
+    "count": 123456,
+    "segments": 3,
+    "code": "123456",
+    "limit": 10,
+    "max": 459,
+}
 
 
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)

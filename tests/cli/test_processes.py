@@ -37,10 +37,16 @@ def free_port() -> int:
 def environment(tmp_path, settings, **extra) -> dict:
     """The environment of a `wardlink` process on its own instance folder and SQLite file,
     sharing the tests' Redis."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("WEBHOOK_TOKEN", "DATABASE_URL", "REDIS_URL", "WARDLINK_ENV")}
-    env.update(WARDLINK_INSTANCE=str(tmp_path), DATABASE_URL=f"sqlite:///{tmp_path}/serve.sqlite3",
-               REDIS_URL=settings["REDIS_URL"])
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("WEBHOOK_TOKEN", "DATABASE_URL", "REDIS_URL", "WARDLINK_ENV")
+    }
+    env.update(
+        WARDLINK_INSTANCE=str(tmp_path),
+        DATABASE_URL=f"sqlite:///{tmp_path}/serve.sqlite3",
+        REDIS_URL=settings["REDIS_URL"],
+    )
     env.update(extra)
     return env
 
@@ -75,12 +81,16 @@ def test_serve_on_a_port_in_use_says_so_in_one_line_and_starts_nothing(tmp_path,
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        proc = subprocess.run([str(WARDLINK), "serve", "--port", str(port)], capture_output=True,
-                              text=True, timeout=120, env=environment(tmp_path, settings))
+        proc = subprocess.run(
+            [str(WARDLINK), "serve", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=environment(tmp_path, settings),
+        )
     assert proc.returncode != 0
     assert proc.stdout == ""
-    assert proc.stderr.strip() == (f"wardlink: port {port} is in use on 127.0.0.1 "
-                                   "(--port to choose another)")
+    assert proc.stderr.strip() == (f"wardlink: port {port} is in use on 127.0.0.1 (--port to choose another)")
     assert not (tmp_path / "serve.sqlite3").exists()  # not even the migrations ran
     assert survivors(tmp_path, wait=0) == []
 
@@ -89,13 +99,17 @@ def test_serve_on_a_port_in_use_says_so_in_one_line_and_starts_nothing(tmp_path,
 def test_serve_starts_web_workers_and_cron_and_sigterm_stops_them_all(tmp_path, settings, redis):
     port = free_port()
     out = (tmp_path / "out").open("w+")
-    proc = subprocess.Popen([str(WARDLINK), "serve", "--port", str(port)], stdout=out,
-                            stderr=subprocess.STDOUT, text=True, env=environment(tmp_path, settings))
+    proc = subprocess.Popen(
+        [str(WARDLINK), "serve", "--port", str(port)],
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=environment(tmp_path, settings),
+    )
     try:
         deadline = time.monotonic() + 120
         while "Health:" not in (tmp_path / "out").read_text():
-            assert proc.poll() is None and time.monotonic() < deadline, \
-                (tmp_path / "out").read_text()[-3000:]
+            assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "out").read_text()[-3000:]
             time.sleep(0.2)
         assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=30).status_code == 200
         # The cron process enqueues the reaper at once, a worker runs it: the lock shows it ran.
@@ -111,7 +125,7 @@ def test_serve_starts_web_workers_and_cron_and_sigterm_stops_them_all(tmp_path, 
         kill(left)
     assert left == []
     text = (tmp_path / "out").read_text()
-    banner = text[text.index("wardlink is running on"):]
+    banner = text[text.index("wardlink is running on") :]
     assert banner.startswith(f"wardlink is running on http://127.0.0.1:{port}  (Ctrl-C stops it)")
     assert "Processes:        gunicorn, 1 high and 1 bulk RQ worker, cron" in banner
     assert f"Webhook token:    {tmp_path / 'webhook_token'}" in banner
@@ -128,8 +142,13 @@ def test_serve_names_the_process_that_died_and_stops_the_others(tmp_path, settin
     port = free_port()
     env = environment(tmp_path, settings, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
     try:
-        proc = subprocess.run([str(WARDLINK), "serve", "--port", str(port)], capture_output=True,
-                              text=True, timeout=180, env=env)
+        proc = subprocess.run(
+            [str(WARDLINK), "serve", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            env=env,
+        )
     finally:
         left = survivors(tmp_path)
         kill(left)
@@ -137,7 +156,8 @@ def test_serve_names_the_process_that_died_and_stops_the_others(tmp_path, settin
     assert proc.returncode == 1
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith("wardlink: the ") and last.endswith(
-        " process exited with code 1; stopped the others")
+        " process exited with code 1; stopped the others"
+    )
     assert any(name in last for name in ("high worker", "bulk worker", "cron"))
 
 
@@ -175,22 +195,30 @@ def test_serve_refuses_a_taken_port_before_touching_the_database(app, caplog):
 @pytest.mark.slow
 def test_simulate_against_a_stopped_gateway_is_one_line_without_the_token(tmp_path, settings):
     port = free_port()
-    proc = subprocess.run([str(WARDLINK), "simulate", "--url", f"http://127.0.0.1:{port}"],
-                          capture_output=True, text=True, timeout=120, input="",
-                          env=environment(tmp_path, settings, WEBHOOK_TOKEN=SECRET))
+    proc = subprocess.run(
+        [str(WARDLINK), "simulate", "--url", f"http://127.0.0.1:{port}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        input="",
+        env=environment(tmp_path, settings, WEBHOOK_TOKEN=SECRET),
+    )
     assert proc.returncode == 1
     assert proc.stdout == ""
-    assert proc.stderr == (f"wardlink: no gateway answers at http://127.0.0.1:{port} "
-                           "(is 'wardlink serve' running?)\n")
+    assert proc.stderr == (
+        f"wardlink: no gateway answers at http://127.0.0.1:{port} (is 'wardlink serve' running?)\n"
+    )
 
 
 def test_simulate_never_shows_a_token_given_in_the_url(app):
     port = free_port()
     result = app.test_cli_runner().invoke(
-        simulate, ["--url", f"http://127.0.0.1:{port}/?token={SECRET}", "--token", SECRET])
+        simulate, ["--url", f"http://127.0.0.1:{port}/?token={SECRET}", "--token", SECRET]
+    )
     assert result.exit_code == 1
-    assert result.output == (f"wardlink: no gateway answers at http://127.0.0.1:{port} "
-                             "(is 'wardlink serve' running?)\n")
+    assert result.output == (
+        f"wardlink: no gateway answers at http://127.0.0.1:{port} (is 'wardlink serve' running?)\n"
+    )
 
 
 @pytest.fixture
@@ -203,20 +231,20 @@ def gateway_url(app, demo):
 def test_simulate_with_a_wrong_token_says_wrong_token(app, gateway_url):
     result = app.test_cli_runner().invoke(simulate, ["--url", gateway_url, "--token", SECRET])
     assert result.exit_code == 1
-    assert result.output == (f"wardlink: the gateway at {gateway_url} says: wrong token "
-                             "(--token, WEBHOOK_TOKEN or the instance's webhook_token file)\n")
+    assert result.output == (
+        f"wardlink: the gateway at {gateway_url} says: wrong token "
+        "(--token, WEBHOOK_TOKEN or the instance's webhook_token file)\n"
+    )
 
 
 def test_simulate_names_any_other_status(app, gateway_url):
-    result = app.test_cli_runner().invoke(simulate, ["--url", gateway_url + "/elsewhere",
-                                                     "--token", TOKEN])
+    result = app.test_cli_runner().invoke(simulate, ["--url", gateway_url + "/elsewhere", "--token", TOKEN])
     assert result.exit_code == 1
     assert result.output == f"wardlink: the gateway at {gateway_url}/elsewhere answered HTTP 404\n"
 
 
 def test_simulate_plays_a_running_gateway(app, gateway_url):
-    result = app.test_cli_runner().invoke(simulate, ["--url", gateway_url, "--token", TOKEN],
-                                          input="\n")
+    result = app.test_cli_runner().invoke(simulate, ["--url", gateway_url, "--token", TOKEN], input="\n")
     assert result.output.startswith("+----")
     assert "Choose a language:" in result.output and TOKEN not in result.output
 
@@ -230,7 +258,13 @@ def test_simulate_in_process_logs_no_migrations(app, caplog):
 
 @pytest.mark.slow
 def test_simulate_in_process_shows_the_phone_first(tmp_path, settings):
-    proc = subprocess.run([str(WARDLINK), "simulate"], capture_output=True, text=True,
-                          timeout=120, input="\n", env=environment(tmp_path, settings))
+    proc = subprocess.run(
+        [str(WARDLINK), "simulate"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        input="\n",
+        env=environment(tmp_path, settings),
+    )
     assert proc.stdout.startswith("+----"), proc.stdout[:500]
     assert proc.stderr.strip() in ("", "Aborted!"), proc.stderr[-2000:]

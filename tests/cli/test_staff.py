@@ -13,9 +13,22 @@ from workers.queues import BULK, get_queue
 
 def test_outages_list_shows_local_times_labelled(app, demo):
     runner = app.test_cli_runner()
-    created = runner.invoke(args=["outages", "create", "--municipality", "saldanha", "--wards",
-                                  "3", "--service", "water", "--starts", "2030-11-25 08:00",
-                                  "--ends", "2030-11-25 17:30"])
+    created = runner.invoke(
+        args=[
+            "outages",
+            "create",
+            "--municipality",
+            "saldanha",
+            "--wards",
+            "3",
+            "--service",
+            "water",
+            "--starts",
+            "2030-11-25 08:00",
+            "--ends",
+            "2030-11-25 17:30",
+        ]
+    )
     assert created.exit_code == 0, created.output
     with app.app_context():
         outage = db.session.scalar(select(Outage).order_by(Outage.id.desc()))
@@ -31,8 +44,18 @@ def test_outages_list_shows_local_times_labelled(app, demo):
 
 def test_broadcasts_cancel(app, demo):
     runner = app.test_cli_runner()
-    created = runner.invoke(args=["broadcasts", "create", "--municipality", "saldanha",
-                                  "--wards", "3", "--text", "Meeting moved to Monday."])
+    created = runner.invoke(
+        args=[
+            "broadcasts",
+            "create",
+            "--municipality",
+            "saldanha",
+            "--wards",
+            "3",
+            "--text",
+            "Meeting moved to Monday.",
+        ]
+    )
     assert created.exit_code == 0, created.output
     with app.app_context():
         broadcast_id = db.session.scalar(select(Broadcast.id))
@@ -54,13 +77,25 @@ def test_domain_errors_are_one_line_errors(app, demo):
         (["outages", "list", "--municipality", "nowhere"], "unknown municipality 'nowhere'"),
         (["outages", "list"], "several municipalities"),
         (["broadcasts", "show", "999999"], "no broadcast 999999"),
-        (["outages", "create", "--municipality", "saldanha", "--wards", "3", "--service",
-          "water", "--ends", "soon"], "not a date and time"),
+        (
+            [
+                "outages",
+                "create",
+                "--municipality",
+                "saldanha",
+                "--wards",
+                "3",
+                "--service",
+                "water",
+                "--ends",
+                "soon",
+            ],
+            "not a date and time",
+        ),
     ):
         result = runner.invoke(args=args)
         assert result.exit_code == 1, (args, result.output)
         assert f"Error: {message}" in result.output and "Traceback" not in result.output
-        assert not isinstance(result.exception, Exception) or isinstance(
-            result.exception, SystemExit)
+        assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Outage)) == outages_before

@@ -11,14 +11,17 @@ from app.language.gsm import count_segments, gsm_length, is_gsm, to_gsm
 from app.tickets.references import damm_digit, is_valid_reference, new_reference
 
 
-@pytest.mark.parametrize(("raw", "region", "e164"), [
-    ("+27821234567", "ZA", "+27821234567"),
-    ("0821234567", "ZA", "+27821234567"),
-    ("082 123 4567", "ZA", "+27821234567"),
-    (" 27821234567", "ZA", "+27821234567"),  # '+' decoded as a space
-    ("0244123456", "GH", "+233244123456"),
-    ("+233244123456", "ZA", "+233244123456"),
-])
+@pytest.mark.parametrize(
+    ("raw", "region", "e164"),
+    [
+        ("+27821234567", "ZA", "+27821234567"),
+        ("0821234567", "ZA", "+27821234567"),
+        ("082 123 4567", "ZA", "+27821234567"),
+        (" 27821234567", "ZA", "+27821234567"),  # '+' decoded as a space
+        ("0244123456", "GH", "+233244123456"),
+        ("+233244123456", "ZA", "+233244123456"),
+    ],
+)
 def test_normalise_phone(raw, region, e164):
     assert normalise_phone(raw, region) == e164
 
@@ -44,9 +47,9 @@ def test_references_have_a_working_check_digit():
         for i in range(8):  # every single-digit error is caught
             for d in "0123456789":
                 if d != ref[i]:
-                    assert not is_valid_reference(ref[:i] + d + ref[i + 1:])
+                    assert not is_valid_reference(ref[:i] + d + ref[i + 1 :])
         for i in range(7):  # every swap of neighbours is caught
-            swapped = ref[:i] + ref[i + 1] + ref[i] + ref[i + 2:]
+            swapped = ref[:i] + ref[i + 1] + ref[i] + ref[i + 2 :]
             if swapped != ref:
                 assert not is_valid_reference(swapped)
 
@@ -61,29 +64,35 @@ def test_to_gsm_always_gives_gsm(text):
     assert is_gsm(to_gsm(text))
 
 
-@pytest.mark.parametrize(("text", "gsm"), [
-    ("Kragonderbreking – môre", "Kragonderbreking - more"),
-    ("\u201cnee\u201d \u2018ja\u2019", "\"nee\" 'ja'"),
-    ("Ɛyɛ adwuma ɔkwan", "Eye adwuma okwan"),
-    ("a\u00a0b", "a b"),
-    ("Café é à ü ñ", "Café é à ü ñ"),  # these are in GSM-7 already
-])
+@pytest.mark.parametrize(
+    ("text", "gsm"),
+    [
+        ("Kragonderbreking – môre", "Kragonderbreking - more"),
+        ("\u201cnee\u201d \u2018ja\u2019", "\"nee\" 'ja'"),
+        ("Ɛyɛ adwuma ɔkwan", "Eye adwuma okwan"),
+        ("a\u00a0b", "a b"),
+        ("Café é à ü ñ", "Café é à ü ñ"),  # these are in GSM-7 already
+    ],
+)
 def test_to_gsm_transliterates(text, gsm):
     assert to_gsm(text) == gsm
 
 
-@pytest.mark.parametrize(("text", "encoding", "segments"), [
-    ("", "GSM-7", 0),
-    ("a" * 160, "GSM-7", 1),
-    ("a" * 161, "GSM-7", 2),
-    ("a" * 306, "GSM-7", 2),
-    ("a" * 307, "GSM-7", 3),
-    ("{" * 80, "GSM-7", 1),  # extension characters cost two septets
-    ("{" * 81, "GSM-7", 2),
-    ("ɛ" * 70, "UCS-2", 1),
-    ("ɛ" * 71, "UCS-2", 2),
-    ("😀" * 35, "UCS-2", 1),  # a surrogate pair is two units
-])
+@pytest.mark.parametrize(
+    ("text", "encoding", "segments"),
+    [
+        ("", "GSM-7", 0),
+        ("a" * 160, "GSM-7", 1),
+        ("a" * 161, "GSM-7", 2),
+        ("a" * 306, "GSM-7", 2),
+        ("a" * 307, "GSM-7", 3),
+        ("{" * 80, "GSM-7", 1),  # extension characters cost two septets
+        ("{" * 81, "GSM-7", 2),
+        ("ɛ" * 70, "UCS-2", 1),
+        ("ɛ" * 71, "UCS-2", 2),
+        ("😀" * 35, "UCS-2", 1),  # a surrogate pair is two units
+    ],
+)
 def test_count_segments(text, encoding, segments):
     count = count_segments(text)
     assert (count.encoding, count.segments) == (encoding, segments)

@@ -52,8 +52,10 @@ def _at_0003_with_rows(extra: tuple[str, ...] = ()) -> None:
 
 def _counts() -> dict[str, int]:
     with db.engine.connect() as conn:
-        return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
-                for t in ("broadcasts", "broadcast_wards", "messages", "delivery_reports")}
+        return {
+            t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
+            for t in ("broadcasts", "broadcast_wards", "messages", "delivery_reports")
+        }
 
 
 def test_rebuilding_tables_keeps_the_rows_that_point_at_them(ctx):
@@ -61,8 +63,7 @@ def test_rebuilding_tables_keeps_the_rows_that_point_at_them(ctx):
     # table deleted its delivery rows and wards (ON DELETE CASCADE) and unlinked the reports.
     _at_0003_with_rows()
     migrate.upgrade(db)
-    assert _counts() == {"broadcasts": 1, "broadcast_wards": 1, "messages": 1,
-                         "delivery_reports": 1}
+    assert _counts() == {"broadcasts": 1, "broadcast_wards": 1, "messages": 1, "delivery_reports": 1}
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT message_id FROM delivery_reports")).scalar() == 1
     migrate.downgrade(db, "0003")
@@ -74,10 +75,12 @@ def test_rebuilding_tables_keeps_the_rows_that_point_at_them(ctx):
 
 
 def test_values_outside_the_vocabulary_stop_the_upgrade(ctx):
-    _at_0003_with_rows(("UPDATE messages SET status = 'lost'",
-                        "UPDATE broadcasts SET kind = 'newsletter'"))
-    with pytest.raises(RuntimeError, match=r"messages.status = 'lost' \(1 rows\); "
-                                           r"broadcasts.kind = 'newsletter' \(1 rows\)"):
+    _at_0003_with_rows(("UPDATE messages SET status = 'lost'", "UPDATE broadcasts SET kind = 'newsletter'"))
+    with pytest.raises(
+        RuntimeError,
+        match=r"messages.status = 'lost' \(1 rows\); "
+        r"broadcasts.kind = 'newsletter' \(1 rows\)",
+    ):
         migrate.upgrade(db)
     with db.engine.begin() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"

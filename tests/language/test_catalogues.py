@@ -43,10 +43,13 @@ def test_cli_says_so_in_one_line(tmp_path):
         "sys.argv = ['wardlink', 'db', 'upgrade']\n"
         "main()\n"
     )
-    env = {**os.environ, "WARDLINK_INSTANCE": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
-           "REDIS_URL": "redis://127.0.0.1:1/0"}
-    proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
-                          timeout=60)
+    env = {
+        **os.environ,
+        "WARDLINK_INSTANCE": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+        "REDIS_URL": "redis://127.0.0.1:1/0",
+    }
+    proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert proc.stderr == f"wardlink: no translation catalogue for af, xh, zu, ak in {tmp_path}\n"
     assert not (tmp_path / "x.db").exists()

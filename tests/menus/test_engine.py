@@ -16,6 +16,7 @@ WARD3 = {"id": 30, "number": 3, "name": "Middelpos"}
 CATS = [{"id": 1, "code": "water", "labels": {}}, {"id": 2, "code": "roads", "labels": {}}]
 CHOICE = {"id": MID, "name": "Saldanha Bay", "locales": ["en", "af"]}
 
+
 def step(session, typed, facts):
     """The citizen menu on Africa's Talking's screen; `typed` is the newest input."""
     return engine_step(session, typed, facts, CITIZEN_MENU, BUDGET)
@@ -33,9 +34,16 @@ KNOWN = {
 def at(screen: str, **extra) -> dict:
     """A session of a known caller standing on `screen`, whose last turn was `text`."""
     s = new_session("S1", PHONE, CODE)
-    s.update(mid=MID, mname="Saldanha Bay", locales=["en", "af"], locale="en", ward=WARD3,
-             subscribed=False, screen=screen,
-             params={"main": {"municipality": "Saldanha Bay"}})
+    s.update(
+        mid=MID,
+        mname="Saldanha Bay",
+        locales=["en", "af"],
+        locale="en",
+        ward=WARD3,
+        subscribed=False,
+        screen=screen,
+        params={"main": {"municipality": "Saldanha Bay"}},
+    )
     s.update(extra)
     return s
 
@@ -46,8 +54,11 @@ def test_first_turn_asks_for_what_it_needs():
     assert out.needs == [Need("municipalities", (CODE, PHONE))]
     out = step(new_session("S1", PHONE, CODE), "", {k: KNOWN[k] for k in list(KNOWN)[:1]})
     # The caller's row, councillor card and dropped report are asked for in one round.
-    assert out.needs == [Need("resident", (MID, PHONE)), Need("councillor", (MID, PHONE)),
-                         Need("draft", (MID, PHONE))]
+    assert out.needs == [
+        Need("resident", (MID, PHONE)),
+        Need("councillor", (MID, PHONE)),
+        Need("draft", (MID, PHONE)),
+    ]
     out = step(new_session("S1", PHONE, CODE), "", {k: KNOWN[k] for k in list(KNOWN)[:2]})
     assert out.needs == [Need("councillor", (MID, PHONE)), Need("draft", (MID, PHONE))]
 
@@ -78,8 +89,13 @@ ROWS = [
     ("ticket_entry", "abc", {}, "ticket_entry", "Check the number"),
     ("ward_entry", "x1", {}, "ward_entry", "in digits"),
     ("ward_entry", "12", {("ward", MID, 12): None}, "ward_entry", "Ward 12 was not found."),
-    ("ward_entry", "12", {("ward", MID, 12): {"id": 1, "number": 12, "name": "Ongegund"}},
-     "ward_confirm", "Ward 12: Ongegund. Is this right?"),
+    (
+        "ward_entry",
+        "12",
+        {("ward", MID, 12): {"id": 1, "number": 12, "name": "Ongegund"}},
+        "ward_confirm",
+        "Ward 12: Ongegund. Is this right?",
+    ),
     ("report_location", "ab", {}, "report_location", "Please type a few words."),
 ]
 
@@ -99,15 +115,13 @@ def test_ticket_lookup_is_a_need_then_a_screen():
     ref = "5359052" + str(damm_digit("5359052"))
     out = step(at("ticket_entry"), ref, KNOWN)
     assert out.needs == [Need("ticket", (MID, ref))]
-    ticket = {"reference": ref, "category": CATS[0], "status": "in_progress",
-              "updated": "2026-11-20"}
+    ticket = {"reference": ref, "category": CATS[0], "status": "in_progress", "updated": "2026-11-20"}
     out = step(at("ticket_entry"), ref, {**KNOWN, ("ticket", MID, ref): ticket})
     assert out.reply.text.startswith(f"Ticket {ref}\nWater: In progress\nUpdated 2026-11-20")
 
 
 def test_submit_is_a_keyed_write_then_end():
-    session = at("report_confirm", draft={"category": CATS[0], "report_ward": WARD3,
-                                          "location": "Main Rd"})
+    session = at("report_confirm", draft={"category": CATS[0], "report_ward": WARD3, "location": "Main Rd"})
     out = step(session, "1", KNOWN)
     (need,) = out.needs
     assert need.key == ("create_ticket", "ussd:S1")
@@ -125,15 +139,17 @@ def test_step_does_not_mutate_its_input():
 
 
 def test_long_list_pages_with_more():
-    cats = [{"id": i, "code": f"c{i}", "labels": {"en": f"Category number {i}"}}
-            for i in range(1, 15)]
+    cats = [{"id": i, "code": f"c{i}", "labels": {"en": f"Category number {i}"}} for i in range(1, 15)]
     facts = {**KNOWN, ("categories", MID): cats}
     out = step(at("main"), "1", facts)
     assert "98 More" in out.reply.text and len(render_body(out.reply)) <= 160
     first_page = out.reply.text
     out2 = step(out.session, "98", facts)
-    assert out2.reply.text != first_page and "14. Category number 14" in out2.reply.text or \
-        "98 More" in out2.reply.text
+    assert (
+        out2.reply.text != first_page
+        and "14. Category number 14" in out2.reply.text
+        or "98 More" in out2.reply.text
+    )
     # Picking a number from the second page picks that item.
     number = out2.reply.text.split("\n")[1].split(".")[0]
     out3 = step(out2.session, number, facts)
@@ -155,8 +171,15 @@ def test_councillor_gets_the_broadcast_option():
 
 def test_resumed_report_keeps_its_ticket_key():
     """A report resumed in a new session submits with the first session's key: no second ticket."""
-    saved = {"draft": {"report": True, "key": "ussd:FIRST", "category": CATS[0],
-                       "report_ward": WARD3, "location": "Main Rd"}}
+    saved = {
+        "draft": {
+            "report": True,
+            "key": "ussd:FIRST",
+            "category": CATS[0],
+            "report_ward": WARD3,
+            "location": "Main Rd",
+        }
+    }
     facts = {**KNOWN, ("draft", MID, PHONE): saved}
     out = step(new_session("SECOND", PHONE, CODE), "", facts)
     assert out.session["screen"] == "resume"
@@ -182,8 +205,9 @@ def test_ticket_names_the_resident_read_on_the_dial():
         raise AssertionError("no ticket was asked for")
 
     assert submit_payload(KNOWN)["resident_id"] == 41
-    no_locale = {**KNOWN, ("resident", MID, PHONE): {**KNOWN[("resident", MID, PHONE)],
-                                                     "locale": None}}
+    no_locale = {**KNOWN, ("resident", MID, PHONE): {**KNOWN[("resident", MID, PHONE)], "locale": None}}
     no_locale[("municipalities", CODE, PHONE)] = {
-        "choices": [{**CHOICE, "locales": ["en"]}], "remembered": None}
+        "choices": [{**CHOICE, "locales": ["en"]}],
+        "remembered": None,
+    }
     assert submit_payload(no_locale)["resident_id"] is None

@@ -24,19 +24,30 @@ LONG_WARD = {"id": 1, "number": 9999, "name": "Kwanokuthula, Bongolethu and Rose
 LONG_LABEL = "W" * 40  # the longest category label an import accepts
 CATS = [{"id": i, "code": code, "labels": {}} for i, code in enumerate(CATEGORY_LABELS, 1)]
 CATS += [{"id": 99, "code": "custom", "labels": {"en": LONG_LABEL}}]
-TICKET = {"reference": "53590526", "category": {"code": "custom", "labels": {"en": LONG_LABEL}},
-          "status": "in_progress", "updated": "2026-11-24"}
-OUTAGES = [{"service": s, "state": st, "starts": "24/11 08:00", "ends": e}
-           for s in ("electricity", "sanitation") for st in ("now", "planned")
-           for e in ("25/11 18:00", None)]
+TICKET = {
+    "reference": "53590526",
+    "category": {"code": "custom", "labels": {"en": LONG_LABEL}},
+    "status": "in_progress",
+    "updated": "2026-11-24",
+}
+OUTAGES = [
+    {"service": s, "state": st, "starts": "24/11 08:00", "ends": e}
+    for s in ("electricity", "sanitation")
+    for st in ("now", "planned")
+    for e in ("25/11 18:00", None)
+]
 
 PARAMS = {
     "main": {"municipality": LONG_NAME},
     "ward_confirm": {"number": 9999, "name": LONG_WARD["name"]},
     "resume": {"category": LONG_LABEL},
     "report_confirm": {"category": LONG_LABEL, "ward": 9999, "location": "x" * 100},
-    "ticket_detail": {"reference": "53590526", "category": LONG_LABEL,
-                      "status": "In progress", "updated": "2026-11-24"},
+    "ticket_detail": {
+        "reference": "53590526",
+        "category": LONG_LABEL,
+        "status": "In progress",
+        "updated": "2026-11-24",
+    },
     "outages": {"ward": 9999},
     "main_councillor": {"municipality": LONG_NAME},
     "cl_compose": {"ward": 9999},
@@ -45,30 +56,53 @@ PARAMS = {
 
 NOTICES = [(None, {})] + [
     (m, {"number": 9999, "reference": "53590526", "max": 100, "ward": 9999})
-    for m in ("Invalid choice.", "Saved.", "Welcome!", "Please enter the ward number in digits.",
-              "Ward {number} was not found.", "Please type a few words.",
-              "Please use at most {max} characters.",
-              "That number is not right. Check the number and try again.",
-              "Ticket {reference} was not found.", "You have no reports yet.",
-              "Please set your ward first.", "No outages in ward {ward} now.",
-              "Ward alerts are now on.", "Ward alerts are now off.", "Wrong PIN.")
+    for m in (
+        "Invalid choice.",
+        "Saved.",
+        "Welcome!",
+        "Please enter the ward number in digits.",
+        "Ward {number} was not found.",
+        "Please type a few words.",
+        "Please use at most {max} characters.",
+        "That number is not right. Check the number and try again.",
+        "Ticket {reference} was not found.",
+        "You have no reports yet.",
+        "Please set your ward first.",
+        "No outages in ward {ward} now.",
+        "Ward alerts are now on.",
+        "Ward alerts are now off.",
+        "Wrong PIN.",
+    )
 ]
 
 
 def facts():
     mid, phone = 1, "+27821234567"
-    return {("categories", mid): CATS, ("recent_tickets", mid, phone): [TICKET] * 5,
-            ("outages", mid, LONG_WARD["id"]): OUTAGES}
+    return {
+        ("categories", mid): CATS,
+        ("recent_tickets", mid, phone): [TICKET] * 5,
+        ("outages", mid, LONG_WARD["id"]): OUTAGES,
+    }
 
 
 def session_on(screen: str, locale: str, notice) -> dict:
     return {
-        "sid": "S", "phone": "+27821234567", "code": "*1#", "mid": 1, "mname": LONG_NAME,
-        "locale": locale, "locales": list(SUPPORTED_LOCALES), "ward": LONG_WARD,
-        "subscribed": False, "screen": screen, "stack": [], "page": 0,
+        "sid": "S",
+        "phone": "+27821234567",
+        "code": "*1#",
+        "mid": 1,
+        "mname": LONG_NAME,
+        "locale": locale,
+        "locales": list(SUPPORTED_LOCALES),
+        "ward": LONG_WARD,
+        "subscribed": False,
+        "screen": screen,
+        "stack": [],
+        "page": 0,
         "choices": [{"id": i, "name": LONG_NAME, "locales": ["en"]} for i in range(4)],
         "draft": {"category": CATS[-1], "report_ward": LONG_WARD, "location": "x" * 100},
-        "params": PARAMS, "notice": list(notice) if notice[0] else None,
+        "params": PARAMS,
+        "notice": list(notice) if notice[0] else None,
     }
 
 
@@ -85,16 +119,14 @@ def test_every_screen_fits_in_every_locale(locale, screen_id):
 
 
 END_MESSAGES = [
-    ("Thank you. Your reference is {reference}. We will send it to you by SMS.",
-     {"reference": "53590526"}),
+    ("Thank you. Your reference is {reference}. We will send it to you by SMS.", {"reference": "53590526"}),
     ("Your report was cancelled.", {}),
     ("This service is not available on this number.", {}),
     ("Sorry, the service is busy. Please try again in a few minutes.", {}),
     ("Sorry, we could not read your phone number.", {}),
     ("Too many wrong PINs. Try again in 30 minutes.", {}),
     ("You have reached today's limit of {limit} broadcasts.", {"limit": 99}),
-    ("Your broadcast to ward {ward} is on its way to {count} residents.",
-     {"ward": 9999, "count": 999999}),
+    ("Your broadcast to ward {ward} is on its way to {count} residents.", {"ward": 9999, "count": 999999}),
 ]
 
 

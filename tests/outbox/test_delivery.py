@@ -23,8 +23,7 @@ def message(app, status="sent", provider_id="ATXid_1"):
 
 
 def report(client, **form):
-    return client.post("/webhooks/africastalking/sms/delivery", query_string={"token": TOKEN},
-                       data=form)
+    return client.post("/webhooks/africastalking/sms/delivery", query_string={"token": TOKEN}, data=form)
 
 
 def state(app, mid):
@@ -33,16 +32,19 @@ def state(app, mid):
         return m.status, m.failure_reason, m.provider_status
 
 
-@pytest.mark.parametrize(("status", "reason", "expected"), [
-    ("Success", None, ("delivered", None, "Success")),
-    ("Failed", "DeliveryFailure", ("failed", "DeliveryFailure", "Failed")),
-    ("Rejected", "InvalidLinkId", ("failed", "InvalidLinkId", "Rejected")),
-    ("Expired", None, ("failed", "Expired", "Expired")),
-    ("Submitted", None, ("sent", None, "Submitted")),
-    ("Buffered", None, ("sent", None, "Buffered")),
-    ("AbsentSubscriber", None, ("sent", None, "AbsentSubscriber")),
-    ("SomethingNew", None, ("sent", None, "SomethingNew")),  # unknown statuses kept as they came
-])
+@pytest.mark.parametrize(
+    ("status", "reason", "expected"),
+    [
+        ("Success", None, ("delivered", None, "Success")),
+        ("Failed", "DeliveryFailure", ("failed", "DeliveryFailure", "Failed")),
+        ("Rejected", "InvalidLinkId", ("failed", "InvalidLinkId", "Rejected")),
+        ("Expired", None, ("failed", "Expired", "Expired")),
+        ("Submitted", None, ("sent", None, "Submitted")),
+        ("Buffered", None, ("sent", None, "Buffered")),
+        ("AbsentSubscriber", None, ("sent", None, "AbsentSubscriber")),
+        ("SomethingNew", None, ("sent", None, "SomethingNew")),  # unknown statuses kept as they came
+    ],
+)
 def test_report_statuses(app, client, status, reason, expected):
     mid = message(app)
     form = {"id": "ATXid_1", "status": status, "phoneNumber": NUMBER, "networkCode": "65501"}
@@ -57,8 +59,10 @@ def test_report_statuses(app, client, status, reason, expected):
 def test_lenient_and_unknown_ids(app, client):
     assert report(client).status_code == 200  # nothing at all
     assert report(client, id="ATXid_nobody", status="Success").status_code == 200
-    assert report(client, id="ATXid_x", status="Failed", retryCount="abc",
-                  phoneNumber="garbage").status_code == 200
+    assert (
+        report(client, id="ATXid_x", status="Failed", retryCount="abc", phoneNumber="garbage").status_code
+        == 200
+    )
     with app.app_context():
         assert len(db.session.scalars(select(DeliveryReport)).all()) == 2
     assert client.post("/webhooks/africastalking/sms/delivery", data={}).status_code == 403
@@ -66,8 +70,7 @@ def test_lenient_and_unknown_ids(app, client):
 
 def test_blacklist_reason_opts_out(app, client):
     mid = message(app)
-    report(client, id="ATXid_1", status="Failed", failureReason="UserInBlackList",
-           phoneNumber=NUMBER)
+    report(client, id="ATXid_1", status="Failed", failureReason="UserInBlackList", phoneNumber=NUMBER)
     assert state(app, mid)[0] == "failed"
     with app.app_context():
         assert db.session.get(Suppression, NUMBER).channel == "blacklist"
@@ -83,10 +86,18 @@ def test_report_resolves_a_row_left_unknown_by_a_dead_worker(app, client):
 
 def test_bulk_optout_callback(app, client):
     url = "/webhooks/africastalking/sms/optout"
-    assert client.post(url, query_string={"token": TOKEN},
-                       data={"senderId": "SaldanhaMun", "phoneNumber": NUMBER}).status_code == 200
-    assert client.post(url, query_string={"token": TOKEN},
-                       data={"senderId": "X", "phoneNumber": "junk"}).status_code == 200
+    assert (
+        client.post(
+            url, query_string={"token": TOKEN}, data={"senderId": "SaldanhaMun", "phoneNumber": NUMBER}
+        ).status_code
+        == 200
+    )
+    assert (
+        client.post(
+            url, query_string={"token": TOKEN}, data={"senderId": "X", "phoneNumber": "junk"}
+        ).status_code
+        == 200
+    )
     with app.app_context():
         assert db.session.get(Suppression, NUMBER).channel == "bulk_optout"
         assert db.session.scalar(select(OptOut.evidence)) == "sender SaldanhaMun"

@@ -35,16 +35,24 @@ def test_municipalities_import_reports_bad_lines(ctx):
 
 def test_wards_and_categories_import(ctx):
     import_municipalities(db.session(), io.StringIO(MUNICIPALITIES))
-    wards = import_wards(db.session(), io.StringIO(
-        "municipality,number,name\ncapetown,1,Atlantis\ncapetown,x,Bad\nnowhere,2,Gone\n"
-        "capetown,2,\ncapetown,1,Atlantis North\n"))
+    wards = import_wards(
+        db.session(),
+        io.StringIO(
+            "municipality,number,name\ncapetown,1,Atlantis\ncapetown,x,Bad\nnowhere,2,Gone\n"
+            "capetown,2,\ncapetown,1,Atlantis North\n"
+        ),
+    )
     assert (wards.created, wards.updated) == (1, 1)
     assert [line for line, _ in wards.errors] == [3, 4, 5]
     assert db.session.scalar(select(Ward.name)) == "Atlantis North"
-    cats = import_categories(db.session(), io.StringIO(
-        "municipality,code,position,active,label_en,label_af\n"
-        "capetown,water,1,yes,Water,Water\ncapetown,graffiti,2,no,Graffiti,Graffiti\n"
-        "capetown,bad code!,3,yes,,\n"))
+    cats = import_categories(
+        db.session(),
+        io.StringIO(
+            "municipality,code,position,active,label_en,label_af\n"
+            "capetown,water,1,yes,Water,Water\ncapetown,graffiti,2,no,Graffiti,Graffiti\n"
+            "capetown,bad code!,3,yes,,\n"
+        ),
+    )
     assert cats.created == 2 and [line for line, _ in cats.errors] == [4]
     graffiti = db.session.scalar(select(Category).where(Category.code == "graffiti"))
     assert graffiti.active is False and graffiti.labels == {"en": "Graffiti", "af": "Graffiti"}
@@ -64,9 +72,11 @@ def test_import_commands(app, tmp_path):
 
 
 def test_a_municipality_names_its_channel_and_a_file_without_the_column_keeps_it(ctx):
-    rows = ("code,name,region,timezone,locales,sms_sender_id,ussd_codes,sms_codes,channel\n"
-            "stma,Sekondi-Takoradi,GH,Africa/Accra,en;ak,STMA,*384*5678#,40456,gh-at\n"
-            "worst,Bad Channel,GH,Africa/Accra,en,,,,Not A Name\n")
+    rows = (
+        "code,name,region,timezone,locales,sms_sender_id,ussd_codes,sms_codes,channel\n"
+        "stma,Sekondi-Takoradi,GH,Africa/Accra,en;ak,STMA,*384*5678#,40456,gh-at\n"
+        "worst,Bad Channel,GH,Africa/Accra,en,,,,Not A Name\n"
+    )
     report = import_municipalities(db.session(), io.StringIO(rows))
     assert report.created == 1 and [line for line, _ in report.errors] == [3]
     assert db.session.scalar(select(Municipality.channel)) == "gh-at"

@@ -25,8 +25,9 @@ def test_no_code_needed_in_a_deployment_of_one(ctx):
     session = db.session()
     with pytest.raises(NotFoundError):
         get_municipality(session, None)
-    session.add(Municipality(code="solo", name="Solo", region="ZA",
-                             timezone="Africa/Johannesburg", locales="en"))
+    session.add(
+        Municipality(code="solo", name="Solo", region="ZA", timezone="Africa/Johannesburg", locales="en")
+    )
     session.flush()
     assert get_municipality(session, None).code == "solo"
     assert get_municipality(session, "").code == "solo"
@@ -35,8 +36,7 @@ def test_no_code_needed_in_a_deployment_of_one(ctx):
 def test_wards_by_number(ctx, demo):
     session = db.session()
     saldanha = get_municipality(session, "saldanha")
-    ids = dict(session.execute(select(Ward.number, Ward.id)
-                               .where(Ward.municipality_id == saldanha.id)).all())
+    ids = dict(session.execute(select(Ward.number, Ward.id).where(Ward.municipality_id == saldanha.id)).all())
     assert ward_ids_by_number(session, saldanha, "5, 3,5") == [ids[5], ids[3]]
     assert ward_ids_by_number(session, saldanha, [3]) == [ids[3]]
     for bad in ("", "3,x", "-3", [], [0], ["3"], [True]):

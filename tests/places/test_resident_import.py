@@ -57,7 +57,11 @@ def test_good_rows_kept_bad_rows_reported_by_line(ctx, demo):
     assert set(rows) == {"+27821234567", "+233244123456", "+27821234572"}
     sal = rows["+27821234567"]
     assert (municipality_code(sal), ward_number(sal), sal.locale, sal.subscribed) == (
-        "saldanha", 3, "af", True)
+        "saldanha",
+        3,
+        "af",
+        True,
+    )
     gh = rows["+233244123456"]
     assert (municipality_code(gh), ward_number(gh), gh.locale, gh.subscribed) == ("stma", 2, "ak", False)
     upper = rows["+27821234572"]
@@ -65,18 +69,17 @@ def test_good_rows_kept_bad_rows_reported_by_line(ctx, demo):
 
 
 def test_local_numbers_are_normalised_with_each_municipalitys_region(ctx, demo):
-    csv_text = ("municipality,phone,ward\nsaldanha,0821234567,1\nstma,0244123456,1\n"
-                "saldanha,+233244123456,2\n")
+    csv_text = "municipality,phone,ward\nsaldanha,0821234567,1\nstma,0244123456,1\nsaldanha,+233244123456,2\n"
     report = import_residents(db.session(), io.StringIO(csv_text))
     assert report.rejected == 0
     got = {(municipality_code(r), r.phone) for r in db.session.scalars(select(Resident))}
-    assert got == {("saldanha", "+27821234567"), ("stma", "+233244123456"),
-                   ("saldanha", "+233244123456")}
+    assert got == {("saldanha", "+27821234567"), ("stma", "+233244123456"), ("saldanha", "+233244123456")}
 
 
 def test_second_run_updates_without_duplicates(ctx, demo):
-    first = ("municipality,phone,ward,language,subscribed\n"
-             "saldanha,0821234567,3,af,yes\nstma,0244123456,2,ak,no\n")
+    first = (
+        "municipality,phone,ward,language,subscribed\nsaldanha,0821234567,3,af,yes\nstma,0244123456,2,ak,no\n"
+    )
     assert import_residents(db.session(), io.StringIO(first)).created == 2
     again = import_residents(db.session(), io.StringIO(first))
     assert (again.imported, again.created, again.updated) == (2, 0, 2)
@@ -84,8 +87,10 @@ def test_second_run_updates_without_duplicates(ctx, demo):
     opted_out.opted_out = True
     db.session.commit()
     # The language column left empty keeps the language; ward and subscription change.
-    changed = ("municipality,phone,ward,language,subscribed\nsaldanha,+27821234567,5,,no\n"
-               "stma,0244123456,7,en,yes\nsaldanha,0821111111,1,,\n")
+    changed = (
+        "municipality,phone,ward,language,subscribed\nsaldanha,+27821234567,5,,no\n"
+        "stma,0244123456,7,en,yes\nsaldanha,0821111111,1,,\n"
+    )
     report = import_residents(db.session(), io.StringIO(changed))
     assert report.summary() == "3 imported (1 new, 2 updated), 0 rejected"
     db.session.expire_all()
@@ -99,8 +104,10 @@ def test_second_run_updates_without_duplicates(ctx, demo):
 
 
 def test_same_phone_twice_in_one_batch_keeps_the_last(ctx, demo):
-    csv_text = ("municipality,phone,ward,language\nsaldanha,0821234567,1,en\nstma,0244123456,1,en\n"
-                "saldanha,+27821234567,4,xh\n")
+    csv_text = (
+        "municipality,phone,ward,language\nsaldanha,0821234567,1,en\nstma,0244123456,1,en\n"
+        "saldanha,+27821234567,4,xh\n"
+    )
     report = import_residents(db.session(), io.StringIO(csv_text))
     assert (report.imported, report.created, report.updated, report.rejected) == (3, 2, 1, 0)
     rows = residents()
@@ -125,8 +132,10 @@ def test_generated_file_in_several_batches(ctx, demo, tmp_path, monkeypatch):
     assert report.errors == [(20_003, "saldanha has no ward 99")]
     count = db.session.scalar(select(func.count()).select_from(Resident))
     assert count == 20_000
-    assert db.session.scalar(select(func.count()).select_from(Resident).where(
-        Resident.subscribed.is_(False))) == 5_000
+    assert (
+        db.session.scalar(select(func.count()).select_from(Resident).where(Resident.subscribed.is_(False)))
+        == 5_000
+    )
 
 
 def test_only_the_first_thousand_errors_are_kept(ctx, demo):

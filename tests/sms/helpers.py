@@ -13,12 +13,18 @@ from tests.conftest import TOKEN
 _ids = itertools.count(1)
 
 
-def sms(client, text, phone="+27821234567", to="40123", msg_id=None, date="2026-11-24T06:04:45Z",
-        **extra):
+def sms(client, text, phone="+27821234567", to="40123", msg_id=None, date="2026-11-24T06:04:45Z", **extra):
     """Post an incoming-message callback exactly as the provider sends it."""
-    form = {"date": date, "from": phone, "to": to, "text": text,
-            "id": msg_id or f"5e3c9c4d-{next(_ids):04d}-4c1e-9a51-6d9b3c2a1f00",
-            "linkId": "SampleLinkId123", "networkCode": "65501", **extra}
+    form = {
+        "date": date,
+        "from": phone,
+        "to": to,
+        "text": text,
+        "id": msg_id or f"5e3c9c4d-{next(_ids):04d}-4c1e-9a51-6d9b3c2a1f00",
+        "linkId": "SampleLinkId123",
+        "networkCode": "65501",
+        **extra,
+    }
     form = {k: v for k, v in form.items() if v is not None}
     return client.post("/webhooks/africastalking/sms", query_string={"token": TOKEN}, data=form)
 

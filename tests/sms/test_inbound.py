@@ -16,8 +16,9 @@ def resident(app, phone="+27821234567"):
     from sqlalchemy.orm import joinedload
 
     with app.app_context():
-        return db.session.scalar(select(Resident).options(joinedload(Resident.ward))
-                                 .where(Resident.phone == phone))
+        return db.session.scalar(
+            select(Resident).options(joinedload(Resident.ward)).where(Resident.phone == phone)
+        )
 
 
 def test_help_in_every_language(app, demo):
@@ -94,8 +95,7 @@ def test_stop_and_start_keep_evidence(app, demo):
     with app.app_context():
         assert db.session.get(Suppression, "+27821234567") is None
         log = db.session.scalars(select(OptOut).order_by(OptOut.id)).all()
-        assert [(o.action, o.channel) for o in log] == [("stop", "sms"), ("stop", "sms"),
-                                                       ("start", "sms")]
+        assert [(o.action, o.channel) for o in log] == [("stop", "sms"), ("stop", "sms"), ("start", "sms")]
         assert log[0].evidence.startswith("inbound ")
     assert not resident(app).opted_out
 
@@ -113,8 +113,9 @@ def test_duplicate_callback_is_processed_once(app, demo, client):
         assert db.session.scalar(select(func.count()).select_from(Message)) == 1
 
 
-@pytest.mark.parametrize("date", ["2017-05-03T06:04:45Z", "2017-05-03 06:04:45",
-                                  "2018-03-19T08:34:18.445Z", "garbage", None])
+@pytest.mark.parametrize(
+    "date", ["2017-05-03T06:04:45Z", "2017-05-03 06:04:45", "2018-03-19T08:34:18.445Z", "garbage", None]
+)
 def test_provider_date_formats(app, demo, client, date):
     assert sms(client, "HELP", date=date).status_code == 200
     with app.app_context():
@@ -126,11 +127,14 @@ def test_provider_date_formats(app, demo, client, date):
         assert row.status == "processed"
 
 
-@pytest.mark.parametrize(("field", "value", "reason"), [
-    ("text", None, "missing text"),
-    ("from", None, "unparsable from"),
-    ("from", "not-a-number", "unparsable from"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        ("text", None, "missing text"),
+        ("from", None, "unparsable from"),
+        ("from", "not-a-number", "unparsable from"),
+    ],
+)
 def test_bad_input_is_stored_as_rejected(app, demo, client, field, value, reason):
     args = {"text": "HELP", "phone": "+27821234567"}
     args["phone" if field == "from" else field] = value
@@ -160,8 +164,9 @@ def test_rate_limit_stores_but_does_not_answer(app, demo, client):
     for _ in range(12):
         assert sms(client, "HELP").status_code == 200
     with app.app_context():
-        rejected = db.session.scalar(select(func.count()).select_from(InboundMessage)
-                                     .where(InboundMessage.reason == "rate limited"))
+        rejected = db.session.scalar(
+            select(func.count()).select_from(InboundMessage).where(InboundMessage.reason == "rate limited")
+        )
         assert rejected == 2
         assert db.session.scalar(select(func.count()).select_from(Message)) == 10
 
@@ -171,9 +176,11 @@ def test_token_required_and_database_down(settings, client, demo):
     from tests.conftest import make_app
 
     dead = make_app(settings, DATABASE_URL="postgresql://wardlink@127.0.0.1:1/none")
-    resp = dead.test_client().post("/webhooks/africastalking/sms", query_string={"token": TOKEN},
-                                   data={"from": "+27821234567", "to": "40123", "text": "HELP",
-                                         "id": "x1"})
+    resp = dead.test_client().post(
+        "/webhooks/africastalking/sms",
+        query_string={"token": TOKEN},
+        data={"from": "+27821234567", "to": "40123", "text": "HELP", "id": "x1"},
+    )
     assert resp.status_code == 503  # the provider retries later: nothing is lost
 
 
@@ -211,10 +218,15 @@ def test_a_crashing_command_keeps_the_message(app, demo, client, monkeypatch):
         assert (row.provider_id, row.status, row.text) == ("ATXid_crash", "failed", "HELP")
 
 
-@pytest.mark.parametrize(("command", "alias"), [
-    (command, alias) for command, aliases in __import__("app.sms.keywords").sms.keywords.ALIASES.items()
-    for alias in aliases if alias != "?"
-])
+@pytest.mark.parametrize(
+    ("command", "alias"),
+    [
+        (command, alias)
+        for command, aliases in __import__("app.sms.keywords").sms.keywords.ALIASES.items()
+        for alias in aliases
+        if alias != "?"
+    ],
+)
 def test_every_alias_reaches_its_command(app, demo, client, command, alias):
     argument = {"status": " 48210937", "join": " 3", "lang": " en", "report": " water at the shop"}
     assert sms(client, alias.lower() + argument.get(command, "")).status_code == 200

@@ -11,10 +11,18 @@ from app.language.gsm import count_segments, to_gsm
 from app.language.i18n import gettext
 from app.sms.commands import HELP, TEMPLATES
 
-VALUES = {"name": "Sekondi-Takoradi Metro", "reference": "48210937", "category": "Streetlights",
-          "status": "In progress", "updated": "2026-11-24", "number": 9999,
-          "ward": "Kwanokuthula Extension", "fault": "ELECTRICITY",
-          "languages": "English, Afrikaans, isiXhosa, isiZulu, Twi", "language": "isiXhosa"}
+VALUES = {
+    "name": "Sekondi-Takoradi Metro",
+    "reference": "48210937",
+    "category": "Streetlights",
+    "status": "In progress",
+    "updated": "2026-11-24",
+    "number": 9999,
+    "ward": "Kwanokuthula Extension",
+    "fault": "ELECTRICITY",
+    "languages": "English, Afrikaans, isiXhosa, isiZulu, Twi",
+    "language": "isiXhosa",
+}
 
 
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)

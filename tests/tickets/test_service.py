@@ -20,9 +20,16 @@ def test_ticket_by_reference(ctx, demo):
     session = db.session()
     saldanha = _municipality("saldanha")
     category = session.scalar(select(Category).where(Category.municipality_id == saldanha.id))
-    ticket = create_ticket(session, source="sms", source_key="sms:t1", municipality_id=saldanha.id,
-                           phone="+27821234567", category_id=category.id, ward_id=None,
-                           location="Main Rd")
+    ticket = create_ticket(
+        session,
+        source="sms",
+        source_key="sms:t1",
+        municipality_id=saldanha.id,
+        phone="+27821234567",
+        category_id=category.id,
+        ward_id=None,
+        location="Main Rd",
+    )
     spaced = f"{ticket.reference[:4]} {ticket.reference[4:]}"
     assert ticket_by_reference(session, "saldanha", spaced).id == ticket.id
     with pytest.raises(NotFoundError) as elsewhere:
@@ -39,10 +46,18 @@ def test_ticket_by_reference(ctx, demo):
 
 def test_a_category_of_another_council_is_refused(ctx, demo):
     session = db.session()
-    stma_category = session.scalar(select(Category).where(
-        Category.municipality_id == _municipality("stma").id))
+    stma_category = session.scalar(
+        select(Category).where(Category.municipality_id == _municipality("stma").id)
+    )
     with pytest.raises(TicketError) as refused:
-        create_ticket(session, source="sms", source_key="sms:t2",
-                      municipality_id=_municipality("saldanha").id, phone="+27821234567",
-                      category_id=stma_category.id, ward_id=None, location="x")
+        create_ticket(
+            session,
+            source="sms",
+            source_key="sms:t2",
+            municipality_id=_municipality("saldanha").id,
+            phone="+27821234567",
+            category_id=stma_category.id,
+            ward_id=None,
+            location="x",
+        )
     assert (refused.value.code, refused.value.field) == ("invalid", "category")

@@ -57,8 +57,7 @@ def test_councillor_only_and_disabled(ctx, demo):
 def _ward_id(mid: int, number: int) -> int:
     from app.models import Ward
 
-    return db.session.scalar(select(Ward.id).where(Ward.municipality_id == mid,
-                                                   Ward.number == number))
+    return db.session.scalar(select(Ward.id).where(Ward.municipality_id == mid, Ward.number == number))
 
 
 def test_the_lookup_connection_leaves_the_pool_transactional(ctx, demo):

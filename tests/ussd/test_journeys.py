@@ -173,9 +173,13 @@ def test_outages_in_my_ward(app, phone):
 def test_outage_over_is_not_listed(app, phone):
     with app.app_context():
         ward = db.session.scalar(select(Ward).where(Ward.number == 9))
-        past = Outage(municipality_id=ward.municipality_id, service="water", status="active",
-                      starts_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
-                      ends_at=dt.datetime(2020, 1, 2, tzinfo=dt.UTC))
+        past = Outage(
+            municipality_id=ward.municipality_id,
+            service="water",
+            status="active",
+            starts_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
+            ends_at=dt.datetime(2020, 1, 2, tzinfo=dt.UTC),
+        )
         db.session.add(past)
         db.session.flush()
         db.session.add(OutageWard(outage_id=past.id, ward_id=ward.id))
@@ -255,8 +259,12 @@ def test_single_municipality_needs_no_choice(app, ctx):
 
     from app.places.importers import import_municipalities
 
-    import_municipalities(db.session(), io.StringIO(
-        "code,name,region,timezone,locales,ussd_codes\nonly,Only Town,ZA,Africa/Johannesburg,en,\n"))
+    import_municipalities(
+        db.session(),
+        io.StringIO(
+            "code,name,region,timezone,locales,ussd_codes\nonly,Only Town,ZA,Africa/Johannesburg,en,\n"
+        ),
+    )
     body = Phone(app=app, token=TOKEN, phone="+27821234567", service_code="*1#").dial()
     assert "ward number" in body  # one language: straight to the ward
 
@@ -338,8 +346,7 @@ def test_a_known_callers_dial_asks_its_lookups_in_one_round(app, phone, monkeypa
     assert asked == [["resident", "councillor", "draft"]]
 
 
-def test_ticket_hop_failing_after_its_commit_queues_the_sms_at_once(app, phone, redis,
-                                                                     monkeypatch):
+def test_ticket_hop_failing_after_its_commit_queues_the_sms_at_once(app, phone, redis, monkeypatch):
     """A turn that fails after committing the ticket but before its round trip (here: the
     session cannot be stored) still queues the confirmation at once, Redis being fine."""
     from app.ussd import turns as views

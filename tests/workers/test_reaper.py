@@ -22,15 +22,22 @@ OLD, NEW = "workers.broadcasts.fan_out", "workers.fanout.fan_out"
 def broadcast_to_ward_3(residents=4) -> int:
     m = municipality()
     add_residents(m, 3, residents)
-    b = create_broadcast(db.session(), municipality_id=m.id, ward_ids=[ward_id(m, 3)],
-                         texts={"*": "Ward meeting on Monday."}, author="t", urgent=True)
+    b = create_broadcast(
+        db.session(),
+        municipality_id=m.id,
+        ward_ids=[ward_id(m, 3)],
+        texts={"*": "Ward meeting on Monday."},
+        author="t",
+        urgent=True,
+    )
     db.session.commit()
     return b.id
 
 
 def rows(broadcast_id) -> int:
-    return db.session.scalar(select(func.count()).select_from(Message)
-                             .where(Message.broadcast_id == broadcast_id))
+    return db.session.scalar(
+        select(func.count()).select_from(Message).where(Message.broadcast_id == broadcast_id)
+    )
 
 
 def test_the_fanout_move_is_in_the_table():
@@ -88,8 +95,13 @@ def test_cron_enqueues_the_reaper_on_high_and_a_worker_runs_it(gateway, provider
         assert len(ids) == 2
         WardlinkWorker([high], connection=conn).work(burst=True)
         first, second = (Job.fetch(i, connection=conn).return_value() for i in ids)
-        assert first == {"unknown": 0, "requeued": 0, "fanouts_resumed": 0,
-                         "broadcasts_finished": 0, "jobs_moved": 0}
+        assert first == {
+            "unknown": 0,
+            "requeued": 0,
+            "fanouts_resumed": 0,
+            "broadcasts_finished": 0,
+            "jobs_moved": 0,
+        }
         assert second is None
         assert conn.ttl(LOCK_KEY) > 0
 

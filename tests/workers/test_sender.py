@@ -21,8 +21,14 @@ def queue(gateway, phone=NUMBER, text="Water is back on in ward 3.", essential=F
     with gateway.app_context():
         ids = []
         for i in range(n):
-            m = add_message(db.session(), phone=phone if n == 1 else f"+2782000{i:04d}", text=text,
-                            purpose="alert", essential=essential, queue="bulk")
+            m = add_message(
+                db.session(),
+                phone=phone if n == 1 else f"+2782000{i:04d}",
+                text=text,
+                purpose="alert",
+                essential=essential,
+                queue="bulk",
+            )
             db.session.flush()
             ids.append(m.id)
         db.session.commit()
@@ -150,8 +156,13 @@ def test_invalid_sender_id_fails_loudly_without_retry(gateway, provider, caplog)
 
 
 def test_wrong_api_key_is_retried_and_logged(settings, provider, app):
-    wrong = make_app(settings, SMS_PROVIDER="africastalking", AT_USERNAME="wardlink",
-                     AT_API_KEY="not-the-key", AT_API_URL=provider.base_url)
+    wrong = make_app(
+        settings,
+        SMS_PROVIDER="africastalking",
+        AT_USERNAME="wardlink",
+        AT_API_KEY="not-the-key",
+        AT_API_URL=provider.base_url,
+    )
     (mid,) = queue(wrong)
     send(wrong, [mid])
     m = row(wrong, mid)
@@ -161,8 +172,10 @@ def test_wrong_api_key_is_retried_and_logged(settings, provider, app):
 def test_delivery_report_posted_back_over_http(gateway, provider):
     server = ServerThread(gateway).start()
     try:
-        provider.configure(callback_url=f"{server.base_url}/webhooks/africastalking/sms/delivery"
-                                        f"?token={TOKEN}", dlr_delay=0.05)
+        provider.configure(
+            callback_url=f"{server.base_url}/webhooks/africastalking/sms/delivery?token={TOKEN}",
+            dlr_delay=0.05,
+        )
         (mid,) = queue(gateway)
         send(gateway, [mid])
         deadline = time.monotonic() + 5
@@ -186,8 +199,9 @@ def test_reaper_requeues_lost_rows_and_settles_dead_workers(gateway, provider):
     old = utcnow() - dt.timedelta(hours=1)
     with gateway.app_context():
         db.session.execute(update(Message).where(Message.id.in_(lost)).values(created_at=old))
-        db.session.execute(update(Message).where(Message.id.in_(stuck))
-                           .values(status="sending", updated_at=old))
+        db.session.execute(
+            update(Message).where(Message.id.in_(stuck)).values(status="sending", updated_at=old)
+        )
         db.session.commit()
         redis_store.worker_client.flushdb()
         assert reap() == {"requeued": 1, "unknown": 1}
@@ -203,8 +217,7 @@ def test_worker_process_drains_the_queue(gateway, provider):
     with gateway.app_context():
         dispatch(ids, queue="bulk", batch=2)
         conn = redis_store.worker_client
-        WardlinkWorker([get_queue("high", conn), get_queue("bulk", conn)], connection=conn).work(
-            burst=True)
+        WardlinkWorker([get_queue("high", conn), get_queue("bulk", conn)], connection=conn).work(burst=True)
     assert {row(gateway, i).status for i in ids} == {"sent"}
     assert len(accepted(provider)) == 2
 

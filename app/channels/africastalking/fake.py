@@ -107,10 +107,19 @@ PENDING_DLR_MAX = 100_000
 AUTH_INVALID = "The supplied authentication is invalid"
 
 STATUS_NAMES = {
-    100: "Processed", 101: "Sent", 102: "Queued",
-    401: "RiskHold", 402: "InvalidSenderId", 403: "InvalidPhoneNumber", 404: "UnsupportedNumberType",
-    405: "InsufficientBalance", 406: "UserInBlacklist", 407: "CouldNotRoute",
-    409: "DoNotDisturbRejection", 500: "InternalServerError", 501: "GatewayError",
+    100: "Processed",
+    101: "Sent",
+    102: "Queued",
+    401: "RiskHold",
+    402: "InvalidSenderId",
+    403: "InvalidPhoneNumber",
+    404: "UnsupportedNumberType",
+    405: "InsufficientBalance",
+    406: "UserInBlacklist",
+    407: "CouldNotRoute",
+    409: "DoNotDisturbRejection",
+    500: "InternalServerError",
+    501: "GatewayError",
     502: "RejectedByGateway",
 }
 """Per-recipient statusCode -> status. Accepted codes (1xx) are reported as status "Success"."""
@@ -124,25 +133,26 @@ E164 = re.compile(r"^\+\d{6,15}$")
 
 DEFAULTS: dict[str, Any] = {
     "api_key": DEFAULT_API_KEY,
-    "username": None,           # None: any username is accepted
-    "http_status": None,        # e.g. 500/503/429: every request answered with it (text/plain)
-    "hang_seconds": 0.0,        # wait this long before answering
-    "invalid_sender": False,    # 201 with "InvalidSenderId" and no recipients
-    "number_status": {},        # {"+27820000406": 406}
-    "fail_times": 0,            # the next N requests get `fail_status`, then recovery
+    "username": None,  # None: any username is accepted
+    "http_status": None,  # e.g. 500/503/429: every request answered with it (text/plain)
+    "hang_seconds": 0.0,  # wait this long before answering
+    "invalid_sender": False,  # 201 with "InvalidSenderId" and no recipients
+    "number_status": {},  # {"+27820000406": 406}
+    "fail_times": 0,  # the next N requests get `fail_status`, then recovery
     "fail_status": 500,
-    "callback_url": None,       # delivery reports target
-    "dlr_delay": 0.0,           # seconds between the send and its delivery report
+    "callback_url": None,  # delivery reports target
+    "dlr_delay": 0.0,  # seconds between the send and its delivery report
     "dlr_status": "Success",
-    "dlr_number_status": {},    # {"+27...": "Failed"} or {"+27...": {"status": ..., "failureReason": ...}}
+    "dlr_number_status": {},  # {"+27...": "Failed"} or {"+27...": {"status": ..., "failureReason": ...}}
     "dlr_failure_reason": "DeliveryFailure",  # used for Rejected/Failed without their own reason
-    "network_code": None,       # None: by country prefix (NETWORK_CODES)
-    "cost": "0.8000",           # per recipient and SMS segment
+    "network_code": None,  # None: by country prefix (NETWORK_CODES)
+    "cost": "0.8000",  # per recipient and SMS segment
     "currency": "KES",
 }
 
 
 # --- switch validation ------------------------------------------------------------------------
+
 
 def _int(value: Any, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
@@ -155,6 +165,7 @@ def _seconds(high: float) -> Callable[[Any], float]:
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= high:
             raise ValueError(f"expected seconds in 0..{high}")
         return float(value)
+
     return check
 
 
@@ -165,6 +176,7 @@ def _text(limit: int, optional: bool = False) -> Callable[[Any], str | None]:
         if not isinstance(value, str) or not value or len(value) > limit:
             raise ValueError(f"expected a non-empty string of at most {limit} characters")
         return value
+
     return check
 
 
@@ -179,6 +191,7 @@ def _number_map(check_value: Callable[[Any], Any]) -> Callable[[Any], dict[str, 
         if not isinstance(value, Mapping) or len(value) > HISTORY_MAX:
             raise ValueError("expected an object {number: value}")
         return {_number(k): check_value(v) for k, v in value.items()}
+
     return check
 
 
@@ -195,8 +208,10 @@ def _dlr_outcome(value: Any) -> dict[str, str | None]:
         value = {"status": value[0], "failureReason": value[1]}
     if not isinstance(value, Mapping) or set(value) - {"status", "failureReason"}:
         raise ValueError('expected a status or {"status": ..., "failureReason": ...}')
-    return {"status": _text(40)(value.get("status")),
-            "failureReason": _text(80, optional=True)(value.get("failureReason"))}
+    return {
+        "status": _text(40)(value.get("status")),
+        "failureReason": _text(80, optional=True)(value.get("failureReason")),
+    }
 
 
 def _http_status(value: Any) -> int | None:
@@ -278,6 +293,7 @@ def validate_switches(switches: Mapping[str, Any]) -> dict[str, Any]:
 
 # --- helpers ------------------------------------------------------------------------------------
 
+
 def redact_url(url: str | None) -> str:
     """A URL without its query and credentials (callback URLs carry a secret token)."""
     if not url:
@@ -297,14 +313,19 @@ def require_loopback(host: str) -> str:
     except ValueError:
         loopback = False
     if not loopback:
-        raise ValueError(f"refusing to listen on {host!r}: the fake provider serves loopback only "
-                         "(127.0.0.1, ::1 or localhost)")
+        raise ValueError(
+            f"refusing to listen on {host!r}: the fake provider serves loopback only "
+            "(127.0.0.1, ::1 or localhost)"
+        )
     return host
 
 
 def _text_response(status: int, body: str | None = None) -> Response:
-    return Response(body if body is not None else HTTP_STATUS_CODES.get(status, "Error"),
-                    status=status, content_type="text/plain; charset=utf-8")
+    return Response(
+        body if body is not None else HTTP_STATUS_CODES.get(status, "Error"),
+        status=status,
+        content_type="text/plain; charset=utf-8",
+    )
 
 
 def _json_response(payload: Any, status: int = 200) -> Response:
@@ -317,10 +338,13 @@ def _xml_response(data: dict[str, Any], status: int) -> Response:
     The element layout is an approximation: only the JSON shape is documented."""
     recipients = "".join(
         "<Recipient>" + "".join(f"<{k}>{escape(str(v))}</{k}>" for k, v in r.items()) + "</Recipient>"
-        for r in data["Recipients"])
-    body = ('<?xml version="1.0" encoding="UTF-8"?>\n<AfricasTalkingResponse><SMSMessageData>'
-            f"<Message>{escape(data['Message'])}</Message><Recipients>{recipients}</Recipients>"
-            "</SMSMessageData></AfricasTalkingResponse>")
+        for r in data["Recipients"]
+    )
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<AfricasTalkingResponse><SMSMessageData>'
+        f"<Message>{escape(data['Message'])}</Message><Recipients>{recipients}</Recipients>"
+        "</SMSMessageData></AfricasTalkingResponse>"
+    )
     return Response(body, status=status, content_type="application/xml")
 
 
@@ -337,12 +361,20 @@ class _Report:
 
 # --- the provider -------------------------------------------------------------------------------
 
+
 class FakeProvider:
     """Africa's Talking's SMS API, local: state, failure switches and a WSGI app (call it)."""
 
-    def __init__(self, api_key: str = DEFAULT_API_KEY, *, history_max: int = HISTORY_MAX,
-                 dlr_workers: int = 4, dlr_retry_delays: Iterable[float] = (0.5, 2.0),
-                 callback_timeout: tuple[float, float] = (2.0, 5.0), **switches: Any) -> None:
+    def __init__(
+        self,
+        api_key: str = DEFAULT_API_KEY,
+        *,
+        history_max: int = HISTORY_MAX,
+        dlr_workers: int = 4,
+        dlr_retry_delays: Iterable[float] = (0.5, 2.0),
+        callback_timeout: tuple[float, float] = (2.0, 5.0),
+        **switches: Any,
+    ) -> None:
         self._lock = threading.Lock()
         self._initial: dict[str, Any] = {**DEFAULTS, **validate_switches({"api_key": api_key, **switches})}
         self._settings = json.loads(json.dumps(self._initial))
@@ -504,8 +536,14 @@ class FakeProvider:
         log.debug("fake provider: %s for %d number(s)", response.status_code, len(to))
         return response
 
-    def _answer(self, request: Request, form: Mapping[str, str], to: list[str],
-                entry: dict[str, Any], reports: list[_Report]) -> Response:
+    def _answer(
+        self,
+        request: Request,
+        form: Mapping[str, str],
+        to: list[str],
+        entry: dict[str, Any],
+        reports: list[_Report],
+    ) -> Response:
         # Called with the lock held.
         s = self._settings
         if s["http_status"] is not None:
@@ -514,7 +552,8 @@ class FakeProvider:
             s["fail_times"] -= 1
             return _text_response(s["fail_status"])
         if request.headers.get("apiKey") != s["api_key"] or (
-                s["username"] is not None and form.get("username") != s["username"]):
+            s["username"] is not None and form.get("username") != s["username"]
+        ):
             return _text_response(401, AUTH_INVALID)
         for name in ("username", "to", "message"):
             if name not in form:
@@ -541,16 +580,29 @@ class FakeProvider:
             code = s["number_status"].get(number, 101) if E164.match(number) else 403
             if code in ACCEPTED_CODES:
                 message_id = "ATXid_" + uuid.uuid4().hex
-                recipients.append({"statusCode": code, "number": number, "status": "Success",
-                                   "cost": f"{s['currency']} {unit:.4f}", "messageId": message_id})
+                recipients.append(
+                    {
+                        "statusCode": code,
+                        "number": number,
+                        "status": "Success",
+                        "cost": f"{s['currency']} {unit:.4f}",
+                        "messageId": message_id,
+                    }
+                )
                 total += unit
                 sent += 1
                 if s["callback_url"]:
                     reports.append(_Report(s["callback_url"], self._report_form(message_id, number)))
             else:
-                recipients.append({"statusCode": code, "number": number,
-                                   "status": STATUS_NAMES.get(code, "InternalServerError"),
-                                   "cost": "0", "messageId": "None"})
+                recipients.append(
+                    {
+                        "statusCode": code,
+                        "number": number,
+                        "status": STATUS_NAMES.get(code, "InternalServerError"),
+                        "cost": "0",
+                        "messageId": "None",
+                    }
+                )
         cost = f"{s['currency']} {total:.4f}" if total else "0"
         return {"Message": f"Sent to {sent}/{len(to)} Total Cost: {cost}", "Recipients": recipients}
 
@@ -558,9 +610,9 @@ class FakeProvider:
         s = self._settings
         outcome = s["dlr_number_status"].get(number) or {"status": s["dlr_status"]}
         network = s["network_code"] or next(
-            (code for prefix, code in NETWORK_CODES if number.startswith(prefix)), "99999")
-        form = {"id": message_id, "status": outcome["status"], "phoneNumber": number,
-                "networkCode": network}
+            (code for prefix, code in NETWORK_CODES if number.startswith(prefix)), "99999"
+        )
+        form = {"id": message_id, "status": outcome["status"], "phoneNumber": number, "networkCode": network}
         if outcome["status"] in DLR_FAILED:
             form["failureReason"] = outcome.get("failureReason") or s["dlr_failure_reason"]
         return form
@@ -618,20 +670,36 @@ class FakeProvider:
                 # Not str(exc): it quotes the URL, token included.
                 last = type(exc).__name__
         with self._lock:
-            self._deliveries.append({"time": time.time(), "url": redact_url(report.url),
-                                     "form": report.form, "outcome": outcome,
-                                     "attempts": attempts, "last_status": last})
+            self._deliveries.append(
+                {
+                    "time": time.time(),
+                    "url": redact_url(report.url),
+                    "form": report.form,
+                    "outcome": outcome,
+                    "attempts": attempts,
+                    "last_status": last,
+                }
+            )
             if outcome != "delivered":
                 self.dlr_dropped += 1
         if outcome == "delivered":
-            log.debug("fake provider: delivery report %s for %s delivered", report.form["status"],
-                      mask_phone(report.form["phoneNumber"]))
+            log.debug(
+                "fake provider: delivery report %s for %s delivered",
+                report.form["status"],
+                mask_phone(report.form["phoneNumber"]),
+            )
         else:
-            log.warning("fake provider: delivery report for %s to %s dropped after %d attempt(s) (%s)",
-                        mask_phone(report.form["phoneNumber"]), redact_url(report.url), attempts, last)
+            log.warning(
+                "fake provider: delivery report for %s to %s dropped after %d attempt(s) (%s)",
+                mask_phone(report.form["phoneNumber"]),
+                redact_url(report.url),
+                attempts,
+                last,
+            )
 
 
 # --- serving ------------------------------------------------------------------------------------
+
 
 class _QuietHandler(WSGIRequestHandler):
     """Access lines at DEBUG on our logger instead of werkzeug's INFO lines on stderr."""
@@ -647,16 +715,22 @@ class _QuietHandler(WSGIRequestHandler):
 class ServerThread:
     """A WSGI app served on loopback by werkzeug's threaded server, in a background thread."""
 
-    def __init__(self, app: Callable[..., Any], host: str = "127.0.0.1", port: int = 0, *,
-                 quiet: bool = True) -> None:
+    def __init__(
+        self, app: Callable[..., Any], host: str = "127.0.0.1", port: int = 0, *, quiet: bool = True
+    ) -> None:
         require_loopback(host)
         self.app = app
-        self.server = make_server(host, port, app, threaded=True,
-                                  request_handler=_QuietHandler if quiet else None)
+        self.server = make_server(
+            host, port, app, threaded=True, request_handler=_QuietHandler if quiet else None
+        )
         url_host = f"[{host}]" if ":" in host else host
         self.base_url = f"http://{url_host}:{self.server.port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                                       name=f"fake-server-{self.server.port}", daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"fake-server-{self.server.port}",
+            daemon=True,
+        )
         self._started = False
 
     def start(self) -> ServerThread:
@@ -691,6 +765,7 @@ def run_in_thread(provider: FakeProvider, host: str = "127.0.0.1", port: int = 0
 
 # --- CLI ------------------------------------------------------------------------------------------
 
+
 def _check_host(ctx: click.Context, param: click.Parameter, value: str) -> str:
     try:
         return require_loopback(value)
@@ -705,8 +780,9 @@ def _check_callback(ctx: click.Context, param: click.Parameter, value: str | Non
         raise click.BadParameter(str(exc)) from None
 
 
-def _check_fail_numbers(ctx: click.Context, param: click.Parameter,
-                        values: tuple[str, ...]) -> dict[str, int]:
+def _check_fail_numbers(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> dict[str, int]:
     statuses = {}
     for value in values:
         number, _, code = value.rpartition(":")
@@ -714,38 +790,69 @@ def _check_fail_numbers(ctx: click.Context, param: click.Parameter,
             statuses[_number(number)] = _status_code(code)
         except ValueError:
             raise click.BadParameter(
-                f"expected NUMBER:CODE such as +27820000406:406, got {value!r}") from None
+                f"expected NUMBER:CODE such as +27820000406:406, got {value!r}"
+            ) from None
     return statuses
 
 
 @click.command("fake-provider")
-@click.option("--host", default="127.0.0.1", show_default=True, callback=_check_host,
-              help="Loopback only (127.0.0.1, ::1, localhost).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    callback=_check_host,
+    help="Loopback only (127.0.0.1, ::1, localhost).",
+)
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535))
-@click.option("--callback", "callback_url", default=None, metavar="URL", callback=_check_callback,
-              help="Where to post delivery reports, e.g. "
-                   "http://127.0.0.1:8000/webhooks/africastalking/sms/delivery?token=...")
-@click.option("--dlr-delay", default=1.0, show_default=True, type=click.FloatRange(0, 3600),
-              help="Seconds between a send and its delivery report.")
+@click.option(
+    "--callback",
+    "callback_url",
+    default=None,
+    metavar="URL",
+    callback=_check_callback,
+    help="Where to post delivery reports, e.g. "
+    "http://127.0.0.1:8000/webhooks/africastalking/sms/delivery?token=...",
+)
+@click.option(
+    "--dlr-delay",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0, 3600),
+    help="Seconds between a send and its delivery report.",
+)
 @click.option("--api-key", default=DEFAULT_API_KEY, show_default=True, help="The apiKey header expected.")
-@click.option("--fail-number", "fail_numbers", multiple=True, metavar="NUMBER:CODE",
-              callback=_check_fail_numbers,
-              help="Answer this recipient with this statusCode, e.g. +27820000406:406 (repeatable).")
-def command(host: str, port: int, callback_url: str | None, dlr_delay: float, api_key: str,
-            fail_numbers: dict[str, int]) -> None:
+@click.option(
+    "--fail-number",
+    "fail_numbers",
+    multiple=True,
+    metavar="NUMBER:CODE",
+    callback=_check_fail_numbers,
+    help="Answer this recipient with this statusCode, e.g. +27820000406:406 (repeatable).",
+)
+def command(
+    host: str,
+    port: int,
+    callback_url: str | None,
+    dlr_delay: float,
+    api_key: str,
+    fail_numbers: dict[str, int],
+) -> None:
     """Run a fake Africa's Talking SMS API on loopback, in the foreground (Ctrl-C stops it)."""
-    provider = FakeProvider(api_key, callback_url=callback_url, dlr_delay=dlr_delay,
-                            number_status=fail_numbers)
+    provider = FakeProvider(
+        api_key, callback_url=callback_url, dlr_delay=dlr_delay, number_status=fail_numbers
+    )
     server = ServerThread(provider, host, port, quiet=False)
     base = server.base_url
-    click.echo(f"Fake Africa's Talking SMS API on {base}\n"
-               f"  AT_API_URL={base}   (the sender posts to {base}{MESSAGING_PATH})\n"
-               f"  AT_API_KEY={api_key}   AT_USERNAME=<any>\n"
-               f"  delivery reports: {redact_url(callback_url) if callback_url else 'off (--callback URL)'}\n"
-               f"  failing numbers: {len(fail_numbers)}\n"
-               f"  control: POST {base}/control (JSON switches), POST {base}/control/reset, "
-               f"GET {base}/requests\n"
-               "Ctrl-C to stop.")
+    click.echo(
+        f"Fake Africa's Talking SMS API on {base}\n"
+        f"  AT_API_URL={base}   (the sender posts to {base}{MESSAGING_PATH})\n"
+        f"  AT_API_KEY={api_key}   AT_USERNAME=<any>\n"
+        f"  delivery reports: {redact_url(callback_url) if callback_url else 'off (--callback URL)'}\n"
+        f"  failing numbers: {len(fail_numbers)}\n"
+        f"  control: POST {base}/control (JSON switches), POST {base}/control/reset, "
+        f"GET {base}/requests\n"
+        "Ctrl-C to stop."
+    )
     try:
         server.server.serve_forever()  # werkzeug's: returns on Ctrl-C and closes the socket
     finally:

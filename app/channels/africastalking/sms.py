@@ -27,8 +27,7 @@ TEXT_MAX = 1600
 """Longest inbound SMS text kept (ten concatenated segments); the rest is cut."""
 
 
-def parse_inbound_sms(form: Mapping[str, str], region: str, channel: str = PROVIDER
-                      ) -> InboundSms:
+def parse_inbound_sms(form: Mapping[str, str], region: str, channel: str = PROVIDER) -> InboundSms:
     """The incoming-message callback; never raises. `region` reads local numbers (the
     municipality's of the short code the message was sent to)."""
     sender = phone(form, "from", region)
@@ -67,8 +66,9 @@ DELIVERY_STATES = {
 the provider adds later) are stored on the message but do not change its state."""
 
 
-def parse_delivery_report(form: Mapping[str, str], region: str, channel: str = PROVIDER
-                          ) -> DeliveryReport | None:
+def parse_delivery_report(
+    form: Mapping[str, str], region: str, channel: str = PROVIDER
+) -> DeliveryReport | None:
     """The delivery-report callback, or None when it names no message."""
     message_id = field(form, "id", 120)
     if not message_id:
@@ -86,11 +86,11 @@ def parse_delivery_report(form: Mapping[str, str], region: str, channel: str = P
     )
 
 
-def parse_bulk_optout(form: Mapping[str, str], region: str, channel: str = PROVIDER
-                      ) -> OptOutEvent:
+def parse_bulk_optout(form: Mapping[str, str], region: str, channel: str = PROVIDER) -> OptOutEvent:
     """The bulk opt-out callback (the number may be None when unreadable)."""
-    return OptOutEvent(phone=phone(form, "phoneNumber", region),
-                       sender_id=field(form, "senderId", 32), channel=channel)
+    return OptOutEvent(
+        phone=phone(form, "phoneNumber", region), sender_id=field(form, "senderId", 32), channel=channel
+    )
 
 
 # --- sending ------------------------------------------------------------------------------
@@ -137,14 +137,16 @@ def parse_send_result(result) -> list[RecipientResult]:
     for item in recipients:
         message_id = item.get("messageId")
         code = integer(item.get("statusCode"))
-        out.append(RecipientResult(
-            number=str(item.get("number") or ""),
-            status_code=code,
-            status=str(item.get("status") or "")[:40],
-            message_id=None if message_id in (None, "None", "") else str(message_id),
-            cost=str(item.get("cost") or "")[:32] or None,
-            outcome=recipient_outcome(code),
-        ))
+        out.append(
+            RecipientResult(
+                number=str(item.get("number") or ""),
+                status_code=code,
+                status=str(item.get("status") or "")[:40],
+                message_id=None if message_id in (None, "None", "") else str(message_id),
+                cost=str(item.get("cost") or "")[:32] or None,
+                outcome=recipient_outcome(code),
+            )
+        )
     return out
 
 
@@ -160,8 +162,7 @@ class _ResponseSMSService(SMSService):
         self._http = http
 
     def _make_request(self, url, method, headers, data, params, callback=None, timeout=None):
-        return self._http.request(method, url, headers=headers, data=data, params=params,
-                                  timeout=timeout)
+        return self._http.request(method, url, headers=headers, data=data, params=params, timeout=timeout)
 
 
 def read_send_response(response: requests.Response) -> list[RecipientResult]:
@@ -181,8 +182,13 @@ class AfricasTalkingSMS:
 
     name = PROVIDER
 
-    def __init__(self, username: str, api_key: str, api_url: str | None = None,
-                 timeout: tuple[float, float] = (3.05, 9.05)) -> None:
+    def __init__(
+        self,
+        username: str,
+        api_key: str,
+        api_url: str | None = None,
+        timeout: tuple[float, float] = (3.05, 9.05),
+    ) -> None:
         self._service = _ResponseSMSService(username, api_key, requests.Session())
         if api_url:
             # The SDK picks its base URL from the username only; point it elsewhere.

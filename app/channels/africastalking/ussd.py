@@ -23,8 +23,9 @@ BUDGET = SCREEN_LIMIT - PREFIX
 """What our text may take."""
 
 
-def parse_turn(form: Mapping[str, str], channel: str, region_for: Callable[[str], str],
-               text_max: int) -> UssdTurn:
+def parse_turn(
+    form: Mapping[str, str], channel: str, region_for: Callable[[str], str], text_max: int
+) -> UssdTurn:
     """The callback form as a UssdTurn; `region_for(service_code)` gives the region local
     numbers on that code are read with (the municipality's)."""
     code = field(form, "serviceCode", 32)
@@ -107,4 +108,3 @@ def parse_session_end(form: Mapping[str, str], region: str) -> dict:
         "error_message": field(form, "errorMessage", 400) or None,
         "provider_date": parse_provider_date(form.get("date")),
     }
-

@@ -35,8 +35,7 @@ bp = Blueprint("africastalking", __name__)
 
 OK = ("OK", 200, {"Content-Type": "text/plain"})
 
-CODEC = turns.Codec(read_input=at_ussd.read_input, budget=at_ussd.BUDGET,
-                    adopt=at_ussd.adopt_session)
+CODEC = turns.Codec(read_input=at_ussd.read_input, budget=at_ussd.BUDGET, adopt=at_ussd.adopt_session)
 """The USSD wire format as the turn handler sees it."""
 
 
@@ -79,9 +78,11 @@ def ussd(channel_name: str):
         return at_ussd.render(turns.apology(None))
     try:
         turn = at_ussd.parse_turn(
-            form, channel.name,
+            form,
+            channel.name,
             lambda code: region_for_code(db.session, "ussd", code, channel.region, channel.name),
-            current_app.config["USSD_TEXT_MAX"])
+            current_app.config["USSD_TEXT_MAX"],
+        )
     except SQLAlchemyError:  # the routing table could not be read
         db.session.rollback()
         return at_ussd.render(turns.apology(None))
@@ -96,8 +97,9 @@ def ussd_events(channel_name: str):
     if refused:
         return refused
     try:
-        region = region_for_code(db.session, "ussd", (form.get("serviceCode") or "").strip()[:32],
-                                 channel.region, channel.name)
+        region = region_for_code(
+            db.session, "ussd", (form.get("serviceCode") or "").strip()[:32], channel.region, channel.name
+        )
         values = at_ussd.parse_session_end(form, region)
         with db.begin() as session:
             session.add(UssdSessionEnd(**values))
@@ -117,8 +119,9 @@ def incoming(channel_name: str):
     if refused:
         return refused
     try:
-        region = region_for_code(db.session, "sms", (form.get("to") or "").strip()[:32],
-                                 channel.region, channel.name)
+        region = region_for_code(
+            db.session, "sms", (form.get("to") or "").strip()[:32], channel.region, channel.name
+        )
         receive_sms(at_sms.parse_inbound_sms(form, region, channel.name))
     except (StorageUnavailable, SQLAlchemyError):  # nothing was stored: the retry brings it back
         return _unavailable("message")
@@ -150,8 +153,7 @@ def optout(channel_name: str):
     if refused:
         return refused
     try:
-        region = region_for_sender(db.session, (form.get("senderId") or "").strip()[:32],
-                                   channel.region)
+        region = region_for_sender(db.session, (form.get("senderId") or "").strip()[:32], channel.region)
         event = at_sms.parse_bulk_optout(form, region, channel.name)
         if event.phone is None:
             log.warning("bulk opt-out without a readable number ignored")

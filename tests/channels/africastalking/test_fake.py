@@ -45,9 +45,12 @@ def sdk(base_url: str, key: str = KEY) -> SMSService:
 
 
 def raw_send(base_url: str, to: str, key: str = KEY, **extra) -> requests.Response:
-    return requests.post(base_url + "/version1/messaging", timeout=5,
-                         headers={"apiKey": key, "Accept": "application/json"},
-                         data={"username": "sandbox", "to": to, "message": "Hello", **extra})
+    return requests.post(
+        base_url + "/version1/messaging",
+        timeout=5,
+        headers={"apiKey": key, "Accept": "application/json"},
+        data={"username": "sandbox", "to": to, "message": "Hello", **extra},
+    )
 
 
 class Receiver:
@@ -89,8 +92,13 @@ def test_send_answers_201_json_per_recipient(fake):
     sent, blocked = data["Recipients"]
     assert sent["statusCode"] == 101 and sent["status"] == "Success" and sent["number"] == OK
     assert sent["cost"] == "KES 0.8000" and sent["messageId"].startswith("ATXid_")
-    assert blocked == {"statusCode": 406, "number": BLOCKED, "status": "UserInBlacklist",
-                       "cost": "0", "messageId": "None"}
+    assert blocked == {
+        "statusCode": 406,
+        "number": BLOCKED,
+        "status": "UserInBlacklist",
+        "cost": "0",
+        "messageId": "None",
+    }
 
     (recorded,) = fake.requests
     assert recorded["http_status"] == 201
@@ -182,9 +190,12 @@ def test_hang_is_cut_by_the_sdk_timeout(fake):
 def test_delivery_reports_are_posted_as_the_provider_does(fake):
     receiver = Receiver()
     with ServerThread(receiver) as target:
-        fake.configure(callback_url=target.base_url + "/dlr?token=abc", dlr_delay=0.05,
-                       number_status={BLOCKED: 406},
-                       dlr_number_status={FAILED: {"status": "Failed", "failureReason": "UserInBlackList"}})
+        fake.configure(
+            callback_url=target.base_url + "/dlr?token=abc",
+            dlr_delay=0.05,
+            number_status={BLOCKED: 406},
+            dlr_number_status={FAILED: {"status": "Failed", "failureReason": "UserInBlackList"}},
+        )
         result = sdk(fake.base_url).send("Hello", [OK, FAILED, BLOCKED])
         ids = {r["number"]: r["messageId"] for r in result["SMSMessageData"]["Recipients"]}
         forms = receiver.wait_for(2)
@@ -192,8 +203,13 @@ def test_delivery_reports_are_posted_as_the_provider_does(fake):
     by_number = {f["phoneNumber"]: f for f in forms}
     assert set(by_number) == {OK, FAILED}  # the 406 was never accepted: no report
     assert by_number[OK] == {"id": ids[OK], "status": "Success", "phoneNumber": OK, "networkCode": "65501"}
-    assert by_number[FAILED] == {"id": ids[FAILED], "status": "Failed", "phoneNumber": FAILED,
-                                 "networkCode": "65501", "failureReason": "UserInBlackList"}
+    assert by_number[FAILED] == {
+        "id": ids[FAILED],
+        "status": "Failed",
+        "phoneNumber": FAILED,
+        "networkCode": "65501",
+        "failureReason": "UserInBlackList",
+    }
     assert receiver.content_types == ["application/x-www-form-urlencoded"] * 2
     assert {d["outcome"] for d in fake.deliveries} == {"delivered"}
     assert all("token" not in d["url"] for d in fake.deliveries)
@@ -228,8 +244,12 @@ def test_body_size_is_limited(fake):
 
 
 def test_without_accept_json_the_answer_is_not_json(fake):
-    resp = requests.post(fake.base_url + "/version1/messaging", headers={"apiKey": KEY}, timeout=5,
-                         data={"username": "sandbox", "to": OK, "message": "Hello"})
+    resp = requests.post(
+        fake.base_url + "/version1/messaging",
+        headers={"apiKey": KEY},
+        timeout=5,
+        data={"username": "sandbox", "to": OK, "message": "Hello"},
+    )
     assert resp.status_code == 201 and resp.headers["Content-Type"] == "application/xml"
     assert "<statusCode>101</statusCode>" in resp.text
 

@@ -30,8 +30,13 @@ def valid(resp) -> str:
 
 
 def form(**overrides):
-    base = {"sessionId": "ATUid_proto", "serviceCode": "*384*1234#",
-            "phoneNumber": "+27821234567", "networkCode": "65501", "text": ""}
+    base = {
+        "sessionId": "ATUid_proto",
+        "serviceCode": "*384*1234#",
+        "phoneNumber": "+27821234567",
+        "networkCode": "65501",
+        "text": "",
+    }
     base.update(overrides)
     return {k: v for k, v in base.items() if v is not None}
 
@@ -43,16 +48,16 @@ def test_missing_or_wrong_token_is_refused(client, demo, token, caplog):
     assert TOKEN not in caplog.text and "wrong" not in caplog.text.replace("wrong token", "")
 
 
-@pytest.mark.parametrize("missing", ["sessionId", "phoneNumber", "serviceCode", "text",
-                                     "networkCode"])
+@pytest.mark.parametrize("missing", ["sessionId", "phoneNumber", "serviceCode", "text", "networkCode"])
 def test_missing_fields_still_answer(client, demo, missing):
     valid(post(client, form(**{missing: None})))
 
 
 def test_empty_form_and_not_a_form(client, demo):
     assert valid(post(client, {})).startswith("END ")
-    resp = client.post(URL, query_string={"token": TOKEN}, data=b"\x00\xff{]",
-                       content_type="application/json")
+    resp = client.post(
+        URL, query_string={"token": TOKEN}, data=b"\x00\xff{]", content_type="application/json"
+    )
     valid(resp)
 
 
@@ -120,15 +125,32 @@ def test_database_down_gets_a_polite_end(settings, demo):
 
 
 def test_session_end_notification_is_stored(app, client):
-    resp = client.post(URL + "/events", query_string={"token": TOKEN}, data={
-        "date": "2026-11-24 08:00:00", "sessionId": "ATUid_end", "serviceCode": "*384*1234#",
-        "networkCode": "65501", "phoneNumber": "+27821234567", "status": "Success",
-        "cost": "ZAR 0.20", "durationInMillis": "45210", "hopsCount": "6",
-        "hopsMetadata": "a|b", "input": "1*1*1*Leak*1", "lastAppResponse": "END Thank you"})
+    resp = client.post(
+        URL + "/events",
+        query_string={"token": TOKEN},
+        data={
+            "date": "2026-11-24 08:00:00",
+            "sessionId": "ATUid_end",
+            "serviceCode": "*384*1234#",
+            "networkCode": "65501",
+            "phoneNumber": "+27821234567",
+            "status": "Success",
+            "cost": "ZAR 0.20",
+            "durationInMillis": "45210",
+            "hopsCount": "6",
+            "hopsMetadata": "a|b",
+            "input": "1*1*1*Leak*1",
+            "lastAppResponse": "END Thank you",
+        },
+    )
     assert resp.status_code == 200
     # Lenient: missing fields and junk numbers are fine.
-    assert client.post(URL + "/events", query_string={"token": TOKEN},
-                       data={"durationInMillis": "abc"}).status_code == 200
+    assert (
+        client.post(
+            URL + "/events", query_string={"token": TOKEN}, data={"durationInMillis": "abc"}
+        ).status_code
+        == 200
+    )
     with app.app_context():
         rows = db.session.scalars(select(UssdSessionEnd).order_by(UssdSessionEnd.id)).all()
         assert rows[0].status == "Success" and rows[0].duration_ms == 45210
@@ -138,8 +160,7 @@ def test_session_end_notification_is_stored(app, client):
     assert client.post(URL + "/events", data={}).status_code == 403
 
 
-def test_a_session_saved_before_the_channel_seam_keeps_its_input_and_repeats(app, client, demo,
-                                                                             redis):
+def test_a_session_saved_before_the_channel_seam_keeps_its_input_and_repeats(app, client, demo, redis):
     """Deploying mid-session: the old engine kept `last_len`/`last_hash` and the reply body."""
     import hashlib
     import json
@@ -154,14 +175,27 @@ def test_a_session_saved_before_the_channel_seam_keeps_its_input_and_repeats(app
     def digest(text):
         return hashlib.blake2s(text.encode(), digest_size=12).hexdigest()
 
-    old = {"sid": "ATUid_old", "phone": "+27821234567", "code": "*384*1234#", "net": "65501",
-           "screen": "report_location", "stack": ["main", "report_category", "report_ward"],
-           "draft": {"report": True, "key": "ussd:ATUid_old", "category": {"id": 1, "code": "water",
-                                                                           "labels": {}},
-                     "report_ward": ward},
-           "page": 0, "locale": "en", "mid": mid, "mname": "Saldanha Bay",
-           "last_len": 5, "last_hash": digest("1*1*1"),
-           "reply": "CON Describe the place or a landmark nearby:"}
+    old = {
+        "sid": "ATUid_old",
+        "phone": "+27821234567",
+        "code": "*384*1234#",
+        "net": "65501",
+        "screen": "report_location",
+        "stack": ["main", "report_category", "report_ward"],
+        "draft": {
+            "report": True,
+            "key": "ussd:ATUid_old",
+            "category": {"id": 1, "code": "water", "labels": {}},
+            "report_ward": ward,
+        },
+        "page": 0,
+        "locale": "en",
+        "mid": mid,
+        "mname": "Saldanha Bay",
+        "last_len": 5,
+        "last_hash": digest("1*1*1"),
+        "reply": "CON Describe the place or a landmark nearby:",
+    }
     redis.set("wl:ussd:s:ATUid_old", json.dumps(old))
     body = valid(post(client, form(sessionId="ATUid_old", text="1*1*1")))
     assert body == "CON Describe the place or a landmark nearby:"  # a repeat: the stored reply

@@ -23,28 +23,62 @@ def gh_on_5678(code: str) -> str:
 
 USSD_FORMS = [
     # (form, region_for, expected fields of the turn)
-    ({"sessionId": "ATUid_1", "serviceCode": "*384*1234#", "phoneNumber": "+27821234567",
-      "networkCode": "65501", "text": ""}, za,
-     {"session_id": "ATUid_1", "service_code": "*384*1234#", "phone": "+27821234567",
-      "network_code": "65501", "wire_input": ""}),
-    ({"sessionId": "ATUid_2", "serviceCode": "*384*5678#", "phoneNumber": "0244770099",
-      "networkCode": "62001", "text": "1*2"}, gh_on_5678,
-     {"phone": "+233244770099", "wire_input": "1*2"}),
-    ({"sessionId": "ATUid_3", "serviceCode": "*384*1234#", "phoneNumber": "0821234567",
-      "text": "1*Pipe*burst"}, gh_on_5678,
-     {"phone": "+27821234567", "network_code": "", "wire_input": "1*Pipe*burst"}),
-    ({"sessionId": " ATUid_4 ", "phoneNumber": "not-a-number", "text": None}, za,
-     {"session_id": "ATUid_4", "service_code": "", "phone": None, "wire_input": ""}),
-    ({"sessionId": "x" * 500, "serviceCode": "*1#", "phoneNumber": " 27821234567",
-      "text": "9" * 9000}, za,
-     {"session_id": "x" * 120, "phone": "+27821234567", "wire_input": "9" * 4096}),
+    (
+        {
+            "sessionId": "ATUid_1",
+            "serviceCode": "*384*1234#",
+            "phoneNumber": "+27821234567",
+            "networkCode": "65501",
+            "text": "",
+        },
+        za,
+        {
+            "session_id": "ATUid_1",
+            "service_code": "*384*1234#",
+            "phone": "+27821234567",
+            "network_code": "65501",
+            "wire_input": "",
+        },
+    ),
+    (
+        {
+            "sessionId": "ATUid_2",
+            "serviceCode": "*384*5678#",
+            "phoneNumber": "0244770099",
+            "networkCode": "62001",
+            "text": "1*2",
+        },
+        gh_on_5678,
+        {"phone": "+233244770099", "wire_input": "1*2"},
+    ),
+    (
+        {
+            "sessionId": "ATUid_3",
+            "serviceCode": "*384*1234#",
+            "phoneNumber": "0821234567",
+            "text": "1*Pipe*burst",
+        },
+        gh_on_5678,
+        {"phone": "+27821234567", "network_code": "", "wire_input": "1*Pipe*burst"},
+    ),
+    (
+        {"sessionId": " ATUid_4 ", "phoneNumber": "not-a-number", "text": None},
+        za,
+        {"session_id": "ATUid_4", "service_code": "", "phone": None, "wire_input": ""},
+    ),
+    (
+        {"sessionId": "x" * 500, "serviceCode": "*1#", "phoneNumber": " 27821234567", "text": "9" * 9000},
+        za,
+        {"session_id": "x" * 120, "phone": "+27821234567", "wire_input": "9" * 4096},
+    ),
 ]
 
 
 @pytest.mark.parametrize(("form", "region_for", "expected"), USSD_FORMS)
 def test_ussd_form_to_turn(form, region_for, expected):
-    turn = at_ussd.parse_turn({k: v for k, v in form.items() if v is not None}, "africastalking",
-                              region_for, 4096)
+    turn = at_ussd.parse_turn(
+        {k: v for k, v in form.items() if v is not None}, "africastalking", region_for, 4096
+    )
     assert turn.channel == "africastalking"
     for name, value in expected.items():
         assert getattr(turn, name) == value, name
@@ -54,14 +88,17 @@ def _turn(text: str) -> UssdTurn:
     return UssdTurn("africastalking", "S", "*1#", "+27821234567", "", text)
 
 
-@pytest.mark.parametrize(("history", "text", "typed"), [
-    (None, "", ""),          # the dial
-    ("", "1", "1"),
-    ("1", "1*3", "3"),
-    ("1*1*1", "1*1*1*Pipe*burst", "Pipe*burst"),  # a '*' typed inside free text is kept
-    ("1*1", "1*1*", ""),
-    ("9*9", "1*2*3", "3"),   # history that does not continue ours: after the last '*'
-])
+@pytest.mark.parametrize(
+    ("history", "text", "typed"),
+    [
+        (None, "", ""),  # the dial
+        ("", "1", "1"),
+        ("1", "1*3", "3"),
+        ("1*1*1", "1*1*1*Pipe*burst", "Pipe*burst"),  # a '*' typed inside free text is kept
+        ("1*1", "1*1*", ""),
+        ("9*9", "1*2*3", "3"),  # history that does not continue ours: after the last '*'
+    ],
+)
 def test_newest_input_follows_the_remembered_history(history, text, typed):
     memory = at_ussd.read_input(_turn(history), None)[1] if history is not None else None
     got, remembered = at_ussd.read_input(_turn(text), memory)
@@ -86,11 +123,23 @@ def test_replies_render_with_the_providers_prefix():
 
 
 def test_session_end_form():
-    values = at_ussd.parse_session_end({
-        "sessionId": "ATUid_9", "serviceCode": "*384*1234#", "networkCode": "65501",
-        "phoneNumber": "0821234567", "status": "Success", "cost": "KES 0.00",
-        "durationInMillis": "15345", "hopsCount": "5", "input": "1*1234*secret",
-        "lastAppResponse": "END Thank you", "errorMessage": "", "date": "2026-11-24 06:04:45"}, "ZA")
+    values = at_ussd.parse_session_end(
+        {
+            "sessionId": "ATUid_9",
+            "serviceCode": "*384*1234#",
+            "networkCode": "65501",
+            "phoneNumber": "0821234567",
+            "status": "Success",
+            "cost": "KES 0.00",
+            "durationInMillis": "15345",
+            "hopsCount": "5",
+            "input": "1*1234*secret",
+            "lastAppResponse": "END Thank you",
+            "errorMessage": "",
+            "date": "2026-11-24 06:04:45",
+        },
+        "ZA",
+    )
     assert values["phone"] == "+27821234567" and values["duration_ms"] == 15345
     assert values["input"] is None  # PINs and free text are never stored
     assert values["error_message"] is None and values["hops_count"] == 5
@@ -99,18 +148,38 @@ def test_session_end_form():
 
 
 INBOUND = [
-    ({"date": "2026-11-24T06:04:45Z", "from": "+27821234567", "to": "40123", "text": "HELP",
-      "id": "abc-1", "linkId": "L1", "networkCode": "65501"}, "ZA",
-     {"provider_id": "abc-1", "phone": "+27821234567", "to_code": "40123", "text": "HELP",
-      "link_id": "L1", "problem": None}),
-    ({"from": "0244770099", "to": "40456", "text": "MMOA", "id": "abc-2"}, "GH",
-     {"phone": "+233244770099", "problem": None}),
-    ({"from": "garbage", "to": "40123", "text": "HELP", "id": "abc-3"}, "ZA",
-     {"phone": None, "problem": "unparsable from"}),
-    ({"from": "+27821234567", "to": "40123", "id": "abc-4"}, "ZA",
-     {"text": None, "problem": "missing text"}),
-    ({"from": "+27821234567", "to": "40123", "text": "x" * 5000, "id": "abc-5"}, "ZA",
-     {"text": "x" * 1600}),
+    (
+        {
+            "date": "2026-11-24T06:04:45Z",
+            "from": "+27821234567",
+            "to": "40123",
+            "text": "HELP",
+            "id": "abc-1",
+            "linkId": "L1",
+            "networkCode": "65501",
+        },
+        "ZA",
+        {
+            "provider_id": "abc-1",
+            "phone": "+27821234567",
+            "to_code": "40123",
+            "text": "HELP",
+            "link_id": "L1",
+            "problem": None,
+        },
+    ),
+    (
+        {"from": "0244770099", "to": "40456", "text": "MMOA", "id": "abc-2"},
+        "GH",
+        {"phone": "+233244770099", "problem": None},
+    ),
+    (
+        {"from": "garbage", "to": "40123", "text": "HELP", "id": "abc-3"},
+        "ZA",
+        {"phone": None, "problem": "unparsable from"},
+    ),
+    ({"from": "+27821234567", "to": "40123", "id": "abc-4"}, "ZA", {"text": None, "problem": "missing text"}),
+    ({"from": "+27821234567", "to": "40123", "text": "x" * 5000, "id": "abc-5"}, "ZA", {"text": "x" * 1600}),
 ]
 
 
@@ -128,15 +197,33 @@ def test_inbound_sms_without_an_id_gets_a_stable_derived_one():
     assert first != at_sms.parse_inbound_sms({**form, "text": "STOP"}, "ZA").provider_id
 
 
-@pytest.mark.parametrize(("status", "state"), [
-    ("Success", "delivered"), ("Sent", "sent"), ("Submitted", "sent"), ("Buffered", "sent"),
-    ("Rejected", "failed"), ("Failed", "failed"), ("Expired", "failed"),
-    ("AbsentSubscriber", None), ("SomethingNew", None),
-])
+@pytest.mark.parametrize(
+    ("status", "state"),
+    [
+        ("Success", "delivered"),
+        ("Sent", "sent"),
+        ("Submitted", "sent"),
+        ("Buffered", "sent"),
+        ("Rejected", "failed"),
+        ("Failed", "failed"),
+        ("Expired", "failed"),
+        ("AbsentSubscriber", None),
+        ("SomethingNew", None),
+    ],
+)
 def test_delivery_report_statuses(status, state):
     report = at_sms.parse_delivery_report(
-        {"id": "ATXid_1", "status": status, "phoneNumber": "+27821234567", "networkCode": "65501",
-         "failureReason": "UserInBlacklist", "retryCount": "2"}, "ZA", "gh")
+        {
+            "id": "ATXid_1",
+            "status": status,
+            "phoneNumber": "+27821234567",
+            "networkCode": "65501",
+            "failureReason": "UserInBlacklist",
+            "retryCount": "2",
+        },
+        "ZA",
+        "gh",
+    )
     assert (report.status, report.state, report.channel) == (status, state, "gh")
     assert report.retry_count == 2 and report.failure_reason == "UserInBlacklist"
 
@@ -151,16 +238,41 @@ def test_bulk_optout():
     assert at_sms.parse_bulk_optout({"senderId": "X"}, "ZA").phone is None
 
 
-SEND_ANSWER = {"SMSMessageData": {"Message": "Sent to 3/4 Total Cost: KES 2.40", "Recipients": [
-    {"statusCode": 101, "number": "+27821234567", "status": "Success", "cost": "KES 0.8000",
-     "messageId": "ATXid_a"},
-    {"statusCode": 406, "number": "+27821234568", "status": "UserInBlacklist", "cost": "0",
-     "messageId": "None"},
-    {"statusCode": 500, "number": "+27821234569", "status": "InternalServerError", "cost": "0",
-     "messageId": "None"},
-    {"statusCode": 403, "number": "+27821234560", "status": "InvalidPhoneNumber", "cost": "0",
-     "messageId": "None"},
-]}}
+SEND_ANSWER = {
+    "SMSMessageData": {
+        "Message": "Sent to 3/4 Total Cost: KES 2.40",
+        "Recipients": [
+            {
+                "statusCode": 101,
+                "number": "+27821234567",
+                "status": "Success",
+                "cost": "KES 0.8000",
+                "messageId": "ATXid_a",
+            },
+            {
+                "statusCode": 406,
+                "number": "+27821234568",
+                "status": "UserInBlacklist",
+                "cost": "0",
+                "messageId": "None",
+            },
+            {
+                "statusCode": 500,
+                "number": "+27821234569",
+                "status": "InternalServerError",
+                "cost": "0",
+                "messageId": "None",
+            },
+            {
+                "statusCode": 403,
+                "number": "+27821234560",
+                "status": "InvalidPhoneNumber",
+                "cost": "0",
+                "messageId": "None",
+            },
+        ],
+    }
+}
 
 
 def test_send_answer_per_recipient():
@@ -185,13 +297,16 @@ def _response(status: int, body: str) -> requests.Response:
     return response
 
 
-@pytest.mark.parametrize(("status", "body", "reason"), [
-    (401, "The supplied authentication is invalid", "AuthenticationFailed"),
-    (403, "Forbidden", "AuthenticationFailed"),
-    (500, "Internal Server Error", "HTTPError"),
-    (503, "Service Unavailable", "HTTPError"),
-    (429, "Too Many Requests", "HTTPError"),
-])
+@pytest.mark.parametrize(
+    ("status", "body", "reason"),
+    [
+        (401, "The supplied authentication is invalid", "AuthenticationFailed"),
+        (403, "Forbidden", "AuthenticationFailed"),
+        (500, "Internal Server Error", "HTTPError"),
+        (503, "Service Unavailable", "HTTPError"),
+        (429, "Too Many Requests", "HTTPError"),
+    ],
+)
 def test_http_errors_are_read_from_the_status_code(status, body, reason):
     with pytest.raises(ProviderError) as info:
         at_sms.read_send_response(_response(status, body))
