@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 from app.broadcasts.service import create_broadcast, start_on_commit
 from app.errors import InvalidError, NotFoundError
 from app.language.i18n import N_, gettext
-from app.language.labels import category_label
+from app.language.labels import OUTAGE_PHRASES, outage_phrase
 from app.models import Broadcast, Municipality, Outage, OutageWard, utcnow
 from app.places.municipalities import get_municipality, ward_ids_by_number
 
@@ -53,17 +53,18 @@ def outage_dict(outage: Outage, timezone: str, now: dt.datetime | None = None) -
 
 # --- recording outages and alerting residents ------------------------------------------
 
-ALERT_NOW = N_("{name}: {service} outage in your ward until {ends}. We are working on it.")
-ALERT_NOW_OPEN = N_("{name}: {service} outage in your ward. We are working on it.")
-ALERT_PLANNED = N_("{name}: planned {service} outage in your ward from {starts} to {ends}.")
-ALERT_PLANNED_OPEN = N_("{name}: planned {service} outage in your ward from {starts}.")
-UPDATE = N_("{name}: update on the {service} outage in your ward: now expected to end {ends}.")
-RESTORED = N_("{name}: {service} is restored in your ward. Thank you for your patience.")
+ALERT_NOW = N_("{name}: {outage} in your ward until {ends}. We are working on it.")
+ALERT_NOW_OPEN = N_("{name}: {outage} in your ward. We are working on it.")
+ALERT_PLANNED = N_("{name}: planned {outage} in your ward from {starts} to {ends}.")
+ALERT_PLANNED_OPEN = N_("{name}: planned {outage} in your ward from {starts}.")
+UPDATE = N_("{name}: update on the {outage} in your ward: now expected to end {ends}.")
+RESTORED = N_("{name}: {outage} over. Service is restored in your ward. Thank you for your patience.")
 TEMPLATES = (ALERT_NOW, ALERT_NOW_OPEN, ALERT_PLANNED, ALERT_PLANNED_OPEN, UPDATE, RESTORED)
-"""Outage SMS templates (tests check them in every language)."""
+"""Outage SMS templates (tests check them in every language). `{outage}` is the service's
+whole outage phrase (`outage_phrase`), never a label glued to a fixed word."""
 
-SERVICES = ("water", "sanitation", "electricity", "roads", "refuse", "streetlights", "other")
-"""Services an outage may be about."""
+SERVICES = tuple(OUTAGE_PHRASES)
+"""Services an outage may be about (each has its outage phrase in every language)."""
 
 
 class OutageError(InvalidError):
@@ -82,7 +83,7 @@ def _texts(municipality, template: str, outage: Outage) -> dict[str, str]:
             name=municipality.name,
             starts=starts,
             ends=ends,
-            service=category_label(locale, {"code": outage.service}).lower(),
+            outage=outage_phrase(locale, outage.service),
         )
         for locale in municipality.locale_list
     }

@@ -24,6 +24,22 @@ STATUS_LABELS = {
 }
 """Ticket statuses as citizens read them."""
 
+OUTAGE_PHRASES = {
+    "water": N_("water outage"),
+    "sanitation": N_("sanitation outage"),
+    "electricity": N_("power outage"),
+    "roads": N_("road works or closure"),
+    "refuse": N_("refuse collection disruption"),
+    "streetlights": N_("streetlight outage"),
+    "other": N_("service disruption"),
+}
+"""What an outage of each service is called inside the outage SMS, one whole phrase per
+service and language. A label glued to a fixed word cannot work: isiXhosa and isiZulu fuse
+the possessive with the noun (kwamanzi, kombane, kukagesi, not "kwe-amanzi"), Afrikaans
+writes one compound (wateronderbreking, kragonderbreking), and a road or the refuse round
+is closed or delayed rather than "out". In isiXhosa and isiZulu every phrase is an uku- noun
+(class 15), so the sentences around it agree with ku- whatever the service."""
+
 
 def category_label(locale: str, category: dict) -> str:
     """A category's name: the municipality's own label, else the catalogue's, else English."""
@@ -34,6 +50,12 @@ def category_label(locale: str, category: dict) -> str:
     if code in CATEGORY_LABELS:
         return gettext(locale, CATEGORY_LABELS[code])
     return labels.get("en") or code.title()
+
+
+def outage_phrase(locale: str, service: str) -> str:
+    """What an outage of `service` is called in the caller's language ("water outage",
+    "ukuqhawuka kwamanzi"); the outage SMS put it into their sentences whole."""
+    return gettext(locale, OUTAGE_PHRASES[service])
 
 
 def status_label(locale: str, status: str) -> str:

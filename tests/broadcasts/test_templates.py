@@ -15,6 +15,7 @@ from app.sms.councillor_commands import TEMPLATES as COUNCILLOR_TEMPLATES
 VALUES = {
     "name": "Sekondi-Takoradi Metro",
     "service": "streetlights",
+    "outage": "streetlight outage",
     "starts": "25/11 08:00",
     "ends": "26/11 18:00",
     "ward": 9999,
