@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.models import AuditEntry, Base
+from app.places.municipalities import get_municipality
 from app.staff.principals import Principal, scope_filter
 from app.vocabulary import StaffRole
 
@@ -83,20 +84,20 @@ def list_audit(
     session,
     principal: Principal,
     *,
-    municipality_id: int | None = None,
+    municipality: str | None = None,
     record: tuple[str, Any] | None = None,
     limit: int = 50,
 ) -> list[AuditEntry]:
     """The newest entries first that `principal` may read (admins: their municipality's;
-    platform: all), of one municipality and/or one record if given."""
+    platform: all), of one municipality (code) and/or one record (type, id) if given."""
     query = (
         select(AuditEntry)
         .where(scope_filter(principal, StaffRole.ADMIN, municipality_column=AuditEntry.municipality_id))
         .order_by(AuditEntry.id.desc())
         .limit(max(1, min(int(limit), 1000)))
     )
-    if municipality_id is not None:
-        query = query.where(AuditEntry.municipality_id == municipality_id)
+    if municipality is not None:
+        query = query.where(AuditEntry.municipality_id == get_municipality(session, municipality).id)
     if record is not None:
         query = query.where(AuditEntry.record_type == record[0], AuditEntry.record_id == str(record[1]))
     return list(session.scalars(query))

@@ -429,10 +429,11 @@ def authenticate(session, email: str, password: str, now: dt.datetime | None = N
             failed_logins=count,
             locked_until=case((count >= attempts, literal(until, lock_type)), else_=None),
         )
+        .returning(StaffUser.failed_logins)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ).scalar()
     session.commit()  # the attempt is counted, and visible to parallel ones, before the check
-    if not claimed:
+    if claimed is None:
         raise LoginError("too many failed sign-ins: try again later", code="locked")
     if isinstance(password, str) and check_password_hash(user.password_hash, password):
         session.execute(
@@ -444,9 +445,8 @@ def authenticate(session, email: str, password: str, now: dt.datetime | None = N
         session.commit()
         session.refresh(user)
         return user_principal(user)
-    session.refresh(user)
-    if user.locked_until is not None and user.locked_until > now:
-        log.warning("staff user %s locked out after %d failed sign-ins", user.id, user.failed_logins)
+    if claimed >= attempts:  # this attempt set the lock
+        log.warning("staff user %s locked out after %d failed sign-ins", user.id, claimed)
         raise LoginError("too many failed sign-ins: try again later", code="locked")
     raise LoginError("wrong email or password")
 
