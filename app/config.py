@@ -98,6 +98,8 @@ SETTINGS: tuple[Setting, ...] = (
         "inbound SMS processed per number per minute; more are stored as rejected, unanswered",
     ),
     Setting("COUNCILLOR_DAILY_BROADCASTS", int, 3, "broadcasts one councillor may send per day"),
+    Setting("STAFF_LOGIN_ATTEMPTS", int, 5, "failed staff sign-ins in a row that lock the account"),
+    Setting("STAFF_LOCKOUT_MINUTES", int, 15, "minutes a locked staff account stays locked"),
     Setting("LOG_LEVEL", str, "INFO", "`DEBUG`, `INFO`, `WARNING` or `ERROR`"),
     Setting("PHONE_HASH_KEY", str, None, "key of the hashed phone ids in logs; None: `SECRET_KEY`"),
     Setting("TESTING", bool, False, "Flask's testing mode", env=False),

@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     DateTime,
     Enum,
     ForeignKey,
@@ -23,6 +24,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from app.vocabulary import (
+    ActorKind,
     BroadcastKind,
     BroadcastStatus,
     Channel,
@@ -34,6 +36,7 @@ from app.vocabulary import (
     OptOutAction,
     OptOutChannel,
     OutageStatus,
+    StaffRole,
     TicketSource,
     TicketStatus,
 )
@@ -464,3 +467,126 @@ class BroadcastWard(Base):
         ForeignKey("broadcasts.id", ondelete="CASCADE"), primary_key=True
     )
     ward_id: Mapped[int] = mapped_column(ForeignKey("wards.id", ondelete="CASCADE"), primary_key=True)
+
+
+STAFF_SCOPE_SQL = (
+    "(role = 'platform' AND municipality_id IS NULL AND department_id IS NULL AND ward_id IS NULL)"
+    " OR (role IN ('admin', 'agent') AND municipality_id IS NOT NULL"
+    " AND department_id IS NULL AND ward_id IS NULL)"
+    " OR (role = 'department' AND municipality_id IS NOT NULL"
+    " AND department_id IS NOT NULL AND ward_id IS NULL)"
+    " OR (role = 'councillor' AND municipality_id IS NOT NULL"
+    " AND department_id IS NULL AND ward_id IS NOT NULL)"
+)
+"""What a role is scoped by, held by the CHECK `ck_<table>_scope` of `staff_roles` and
+`api_keys`: a platform role by nothing, the others by their municipality, a department role
+also by its department, a councillor role also by its ward."""
+
+
+class StaffUser(Base):
+    """A person at a municipality (or the platform) who signs in with email and password."""
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    """Stored lower-case, so uniqueness is case-insensitive on every backend."""
+    password_hash: Mapped[str] = mapped_column(String(200))
+    """Salted scrypt hash (werkzeug's format); the password itself is never stored."""
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    roles: Mapped[list[StaffRoleGrant]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="StaffRoleGrant.id"
+    )
+
+
+class StaffRoleGrant(Base):
+    """One role of a staff user: in a municipality (none for `platform`), for a department
+    (`department`) or a ward (`councillor`).
+
+    `department_id` has no foreign key yet: departments arrive in a later migration, which
+    adds it."""
+
+    __tablename__ = "staff_roles"
+    __table_args__ = (
+        UniqueConstraint("user_id", "municipality_id", "role"),
+        # NULLs are distinct in a unique constraint: one platform role per user needs its own.
+        Index(
+            "uq_staff_roles_platform",
+            "user_id",
+            unique=True,
+            postgresql_where=text("municipality_id IS NULL"),
+            sqlite_where=text("municipality_id IS NULL"),
+        ),
+        CheckConstraint(STAFF_SCOPE_SQL, name="scope"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"))
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id", ondelete="CASCADE"))
+    role: Mapped[StaffRole] = mapped_column(closed_set(StaffRole, 16, "role"))
+    department_id: Mapped[int | None] = mapped_column(Integer)
+    ward_id: Mapped[int | None] = mapped_column(ForeignKey("wards.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user: Mapped[StaffUser] = relationship(back_populates="roles")
+
+
+class ApiKey(Base):
+    """A key a program uses instead of a person (`Authorization: Bearer wl_<prefix>_<secret>`),
+    with one role, scoped like a user's role.
+
+    Only `prefix` (to find the row) and a SHA-256 of the secret are stored; the key is shown
+    once, when it is made. `department_id` has no foreign key yet (see StaffRoleGrant)."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (CheckConstraint(STAFF_SCOPE_SQL, name="scope"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id", ondelete="CASCADE"))
+    role: Mapped[StaffRole] = mapped_column(closed_set(StaffRole, 16, "role"))
+    department_id: Mapped[int | None] = mapped_column(Integer)
+    ward_id: Mapped[int | None] = mapped_column(ForeignKey("wards.id", ondelete="CASCADE"))
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    """Hex SHA-256 of the secret part of the key."""
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    """The staff user who made it (None: made from the command line; the audit log says who)."""
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    """Updated at most once a minute."""
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class AuditEntry(Base):
+    """One staff action: who (a user, a key, the command line), what, on which record,
+    the record before and after, and when. Written in the same transaction as the action."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_municipality_id_created_at", "municipality_id", "created_at"),
+        Index("ix_audit_log_record_type_record_id", "record_type", "record_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    actor_kind: Mapped[ActorKind] = mapped_column(closed_set(ActorKind, 16, "actor_kind"))
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    """The user's or key's id (no foreign key: the entry outlives them)."""
+    actor_label: Mapped[str] = mapped_column(String(160))
+    """Who, readable after the actor is gone: an email, a key's name and prefix, `cli:<OS user>`."""
+    action: Mapped[str] = mapped_column(String(64))
+    """What, as `<record>.<verb>`: `staff_user.create`, `api_key.revoke`..."""
+    record_type: Mapped[str | None] = mapped_column(String(32))
+    record_id: Mapped[str | None] = mapped_column(String(64))
+    """An id or a ticket reference, as text."""
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id", ondelete="SET NULL"))
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    ip: Mapped[str | None] = mapped_column(String(45))

@@ -142,3 +142,31 @@ class OptOutChannel(StrEnum):
     """The provider's opt-out callback."""
     BLACKLIST = "blacklist"
     """The provider refused the number (status 406)."""
+
+
+class StaffRole(StrEnum):
+    """What a staff account or API key may do, from the widest to the narrowest
+    (`app.staff.principals` reads the order: a role covers the ones after it)."""
+
+    PLATFORM = "platform"
+    """Everything, in every municipality (a province running one platform)."""
+    ADMIN = "admin"
+    """Everything in their municipality, users and keys included."""
+    AGENT = "agent"
+    """Call centre and service counter: tickets, outages and broadcasts of their municipality."""
+    DEPARTMENT = "department"
+    """The tickets of their department only."""
+    COUNCILLOR = "councillor"
+    """A read-only view of their own ward."""
+
+
+class ActorKind(StrEnum):
+    """Who did something the audit log records."""
+
+    USER = "user"
+    """A staff user, logged in."""
+    API_KEY = "api_key"
+    CLI = "cli"
+    """The `wardlink` command; the label names the OS user who ran it."""
+    SYSTEM = "system"
+    """Wardlink itself (a job, a lock-out)."""

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError, StatementError
 from app.extensions import db
 from app.language.gsm import count_segments
 from app.language.labels import STATUS_LABELS
-from app.models import Base, Category, Municipality, Outage, UTCDateTime
+from app.models import Base, Category, Municipality, Outage, StaffUser, UTCDateTime, Ward
 from app.vocabulary import MessageEncoding, MessageQueue, TicketStatus
 from workers.queues import ORDER
 
@@ -35,6 +35,8 @@ def _parents(session) -> tuple[int, int]:
 def _row(table: str, i: int, municipality_id: int, category_id: int) -> dict:
     """A valid row of `table`, unique by `i`, whose closed-set columns the test overrides."""
     now = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+    if table == "staff_roles":  # the only row that needs another row made first
+        return {"user_id": _staff_user(i), "role": "admin"}
     return {
         "service_codes": {"channel": "sms", "code": f"*{i}#", "municipality_id": municipality_id},
         "tickets": {
@@ -62,7 +64,36 @@ def _row(table: str, i: int, municipality_id: int, category_id: int) -> dict:
             "author": "a",
             "texts": {"*": "t"},
         },
+        "api_keys": {"name": "k", "role": "admin", "prefix": f"p{i}", "secret_hash": "h"},
+        "audit_log": {"actor_kind": "cli", "actor_label": "cli:test", "action": "test"},
     }[table]
+
+
+def _staff_user(i: int) -> int:
+    session = db.session()
+    user = StaffUser(name="S", email=f"s{i}@example.org", password_hash="x", active=True, failed_logins=0)
+    session.add(user)
+    session.flush()
+    return user.id
+
+
+def _in_scope(table: str, values: dict, municipality_id: int) -> dict:
+    """A role's row with the scope its role needs (ck_<table>_scope): none for platform, a
+    municipality for the others, and a department or ward for those two."""
+    if table not in ("staff_roles", "api_keys") or values["role"] == "platform":
+        return values
+    values = {**values, "municipality_id": municipality_id}
+    if values["role"] == "department":
+        values["department_id"] = 1
+    if values["role"] == "councillor":
+        session = db.session()
+        ward = session.scalar(select(Ward).where(Ward.municipality_id == municipality_id))
+        if ward is None:
+            ward = Ward(municipality_id=municipality_id, number=1, name="W")
+            session.add(ward)
+            session.flush()
+        values["ward_id"] = ward.id
+    return values
 
 
 CLOSED_COLUMNS = [
@@ -76,13 +107,16 @@ CLOSED_COLUMNS = [
 
 def test_the_migration_checks_what_the_models_check():
     # Alembic does not compare CHECK constraints: the sets and names are compared here.
-    migration = importlib.import_module("migrations.versions.0004_vocabulary")
+    migrations = [
+        importlib.import_module(f"migrations.versions.{name}") for name in ("0004_vocabulary", "0006_staff")
+    ]
     in_models = {
         (table, column): tuple(m.value for m in Base.metadata.tables[table].c[column].type.enum_class)
         for table, column in CLOSED_COLUMNS
     }
     in_migration = {
         (table, column): values
+        for migration in migrations
         for table, columns in migration.CHECKS.items()
         for column, values in columns.items()
     }
@@ -98,7 +132,8 @@ def test_every_value_round_trips_through_its_column(ctx, table, column):
     model = Base.metadata.tables[table]
     vocabulary = model.c[column].type.enum_class
     for i, member in enumerate(vocabulary):
-        session.execute(insert(model).values({**_row(table, i, *parents), column: member.value}))
+        values = {**_row(table, i, *parents), column: member.value}
+        session.execute(insert(model).values(_in_scope(table, values, parents[0])))
     stored = session.scalars(select(model.c[column]).order_by(*model.primary_key.columns)).all()
     assert stored == list(vocabulary)
     assert all(type(value) is vocabulary for value in stored)  # members, equal to their strings

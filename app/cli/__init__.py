@@ -16,6 +16,7 @@ from app.cli.places import categories_group, demo, municipalities_group, wards_g
 from app.cli.processes import cron, reap_command, serve, simulate, worker
 from app.cli.residents import residents_group
 from app.cli.staff import broadcasts_group, outages_group
+from app.cli.staff_accounts import apikeys_group, audit_group, users_group
 from app.config import ConfigError
 from app.core.logs import configure_logging
 
@@ -57,5 +58,8 @@ COMMANDS = (
     broadcasts_group,
     councillors_group,
     residents_group,
+    users_group,
+    apikeys_group,
+    audit_group,
 )
 """Every command `init_app` attaches."""
