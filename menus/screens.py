@@ -43,12 +43,15 @@ SCREENS: dict[str, Screen] = {
             accept="pick_municipality",
             nav=False,
         ),
-        Screen("language", N_("Choose a language:"), items="languages", accept="pick_language"),
+        # The first screen of a first-time caller: nothing to go back to.
+        Screen("language", N_("Choose a language:"), items="languages", accept="pick_language", nav=False),
+        Screen("language_change", N_("Choose a language:"), items="languages", accept="pick_language"),
         Screen("ward_entry", N_("Enter your ward number:"), accept="enter_ward"),
+        Screen("ward_first", N_("Enter your ward number:"), accept="enter_ward", nav=False),
         Screen(
             "ward_confirm",
             N_("Ward {number}: {name}. Is this right?"),
-            options=(Option(N_("Yes"), "@confirm_ward"), Option(N_("No"), "ward_entry")),
+            options=(Option(N_("Yes"), "@confirm_ward"), Option(N_("No"), "@reenter_ward")),
             elastic="name",
         ),
         Screen(
@@ -97,6 +100,7 @@ SCREENS: dict[str, Screen] = {
             "report_category", N_("Choose the type of fault:"), items="categories", accept="pick_category"
         ),
         Screen("report_ward", N_("Where is the fault?"), items="report_wards", accept="pick_report_ward"),
+        Screen("report_ward_entry", N_("Enter the ward number of the fault:"), accept="enter_ward"),
         Screen("report_location", N_("Describe the place or a landmark nearby:"), accept="enter_location"),
         Screen(
             "report_confirm",
@@ -184,7 +188,7 @@ def _enter_municipality(ctx: Ctx, choice: dict) -> None:
     if not s["ward"]:
         ctx.draft["first"] = True
         ctx.draft["ward_for"] = "profile"
-        ctx.go("ward_entry", push=False)
+        ctx.go("ward_first", push=False)
         return
     if draft and draft.get("draft", {}).get("category"):
         s["resumable"] = draft
@@ -222,10 +226,13 @@ def pick_language(ctx: Ctx, code: str) -> None:
     s["locale"] = code
     if ctx.draft.get("first") and not s.get("ward"):
         ctx.draft["ward_for"] = "profile"
-        ctx.go("ward_entry", push=False)
+        ctx.go("ward_entry")  # `0 Back` returns to the languages
         return
-    ctx.home()
-    ctx.notice(N_("Saved."))
+    if ctx.draft.get("first"):
+        ctx.home()
+        ctx.notice(N_("Saved."))
+        return
+    _back_to_settings(ctx)
 
 
 def enter_ward(ctx: Ctx, typed: str) -> None:
@@ -257,9 +264,29 @@ def confirm_ward(ctx: Ctx, _typed: str) -> None:
         return
     ctx.need("save_profile", s["mid"], s["phone"], "ward", ward["id"])
     s["ward"] = ward
-    first = ctx.draft.get("first")
-    ctx.home()
-    ctx.notice(N_("Welcome!") if first else N_("Saved."))
+    # Given in this session: a report now needs no "my ward or another" screen.
+    s["ward_given"] = True
+    if ctx.draft.get("first"):
+        ctx.home()
+        ctx.notice(N_("Welcome!"))
+    elif ctx.draft.get("from_settings"):
+        _back_to_settings(ctx)
+    else:
+        ctx.home()
+        ctx.notice(N_("Saved."))
+
+
+def reenter_ward(ctx: Ctx, _typed: str) -> None:
+    """Not that ward: type the number again, on the screen that asked for it."""
+    ctx.go("report_ward_entry" if ctx.draft.get("ward_for") == "report" else "ward_entry")
+
+
+def _back_to_settings(ctx: Ctx) -> None:
+    """After a setting changed, the caller stays in *My settings* (`0 Back` goes home)."""
+    ctx.session["draft"] = {}
+    ctx.session["stack"] = [ctx.session.get("home") or "main"]
+    ctx.go("settings", push=False)
+    ctx.notice(N_("Saved."))
 
 
 # --- report a fault -------------------------------------------------------------------------
@@ -279,14 +306,20 @@ def list_categories(ctx: Ctx) -> list[Item]:
 
 
 def pick_category(ctx: Ctx, category: dict) -> None:
-    """Category chosen: ask where (the remembered ward, or another)."""
+    """Category chosen: ask where (the remembered ward, or another). A caller who gave
+    their ward in this very session is not asked again: it is the ward they just named."""
     ctx.draft["category"] = category
+    if ctx.session.get("ward") and ctx.session.get("ward_given"):
+        ctx.draft["report_ward"] = ctx.session["ward"]
+        _save_draft(ctx)
+        ctx.go("report_location")
+        return
     _save_draft(ctx)
     if ctx.session.get("ward"):
         ctx.go("report_ward")
     else:
         ctx.draft["ward_for"] = "report"
-        ctx.go("ward_entry")
+        ctx.go("report_ward_entry")
 
 
 def list_report_wards(ctx: Ctx) -> list[Item]:
@@ -306,7 +339,7 @@ def pick_report_ward(ctx: Ctx, choice: str) -> None:
         ctx.go("report_location")
     else:
         ctx.draft["ward_for"] = "report"
-        ctx.go("ward_entry")
+        ctx.go("report_ward_entry")
 
 
 def enter_location(ctx: Ctx, typed: str) -> None:
@@ -376,14 +409,15 @@ def resume(ctx: Ctx, _typed: str) -> None:
         ctx.go("report_ward", push=False)
     else:
         draft["ward_for"] = "report"
-        ctx.go("ward_entry", push=False)
+        ctx.go("report_ward_entry", push=False)
 
 
-def discard(ctx: Ctx, _typed: str) -> None:
-    """Forget the dropped report and show the main menu."""
+def discard(ctx: Ctx, typed: str) -> None:
+    """Forget the dropped report and start a new one ("Start again")."""
     ctx.session.pop("resumable", None)
     ctx.effects.append(("clear_draft",))
     ctx.home()
+    report(ctx, typed)
 
 
 # --- tickets -----------------------------------------------------------------------------------
@@ -447,7 +481,7 @@ def outages(ctx: Ctx, _typed: str) -> None:
     ward = ctx.session.get("ward")
     if not ward:
         ctx.notice(N_("Please set your ward first."))
-        ctx.draft["ward_for"] = "profile"
+        ctx.session["draft"] = {"ward_for": "profile"}
         ctx.go("ward_entry")
         return
     if not ctx.need("outages", ctx.session["mid"], ward["id"]):
@@ -458,10 +492,11 @@ def outages(ctx: Ctx, _typed: str) -> None:
 
 
 def list_outages(ctx: Ctx) -> list[Item]:
-    """Each current or planned outage of the ward, newest first."""
+    """Each outage of the ward, the current ones before the planned ones, newest first."""
     ward = ctx.session["ward"]
     items = []
-    for outage in ctx.need("outages", ctx.session["mid"], ward["id"]):
+    found = ctx.need("outages", ctx.session["mid"], ward["id"])
+    for outage in sorted(found, key=lambda o: o["state"] != "now"):
         line = OUTAGE_LINES[(outage["state"], bool(outage.get("ends")))]
         service = category_label(ctx.locale, {"code": outage["service"]})
         items.append(
@@ -490,11 +525,12 @@ def list_settings(ctx: Ctx) -> list[Item]:
 def pick_setting(ctx: Ctx, choice: str) -> None:
     """Go to the ward or language screen, or toggle ward alerts at once."""
     s = ctx.session
+    ctx.draft["from_settings"] = True
     if choice == "ward":
         ctx.draft["ward_for"] = "profile"
         ctx.go("ward_entry")
     elif choice == "language":
-        ctx.go("language")
+        ctx.go("language_change")
     else:
         want = not s.get("subscribed")
         if want and not s.get("ward"):
@@ -581,6 +617,7 @@ HANDLERS = {
     "pick_language": pick_language,
     "enter_ward": enter_ward,
     "confirm_ward": confirm_ward,
+    "reenter_ward": reenter_ward,
     "report": report,
     "pick_category": pick_category,
     "pick_report_ward": pick_report_ward,

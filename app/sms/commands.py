@@ -7,19 +7,20 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from app.language.gsm import count_segments, to_gsm
 from app.language.i18n import N_, gettext, language_name
 from app.language.labels import category_label, status_label
 from app.models import Category, Resident
 from app.outbox.optouts import opt_in, opt_out
 from app.places.municipalities import find_ward
 from app.places.residents import get_or_create_resident
-from app.sms.keywords import fault_category, language_code
+from app.sms.keywords import fault_category, find_fault, fold, language_code
 from app.tickets.references import clean_reference, is_valid_reference
 from app.tickets.service import create_ticket, find_ticket, ticket_dict
 from app.tickets.templates import TICKET_CONFIRMATION
 
 HELP = N_(
-    "{name} SMS: STATUS <ref>, REPORT <fault> <place>, JOIN <ward>, LEAVE, LANG <language>, STOP, START."
+    "{name} SMS: STATUS <ref>, REPORT <fault> <place>, JOIN <ward>, LEAVE, LANG {languages}, STOP, START."
 )
 UNKNOWN = N_("Sorry, we did not understand. Send HELP for the list of commands.")
 STATUS_USAGE = N_("Send STATUS and your reference, e.g. STATUS 48210937.")
@@ -28,7 +29,11 @@ STATUS_NOT_FOUND = N_("Ticket {reference} was not found.")
 STATUS_FOUND = N_("Ticket {reference}: {category}, {status}. Updated {updated}.")
 REPORT_USAGE = N_("Send REPORT, the fault and the place, e.g. REPORT WATER leak at 5 Main Rd.")
 REPORT_NO_PLACE = N_("Please add the place, e.g. REPORT {fault} near the school.")
-REPORT_NO_WARD = N_("First send JOIN and your ward number, e.g. JOIN 12. Then report again.")
+REPORT_NO_WARD = N_(
+    "Which ward is the fault in? Send REPORT, the ward number, the fault and the place, "
+    "e.g. REPORT 12 WATER leak at the school."
+)
+REPORT_WARD_NOT_FOUND = N_("Ward {number} was not found. Check the number and send REPORT again.")
 REPORT_DONE = N_(
     "Thank you. Your report {reference} ({category}) is logged. Send STATUS {reference} to check it."
 )
@@ -50,6 +55,7 @@ TEMPLATES = (
     REPORT_USAGE,
     REPORT_NO_PLACE,
     REPORT_NO_WARD,
+    REPORT_WARD_NOT_FOUND,
     REPORT_DONE,
     JOIN_USAGE,
     JOIN_NOT_FOUND,
@@ -65,6 +71,9 @@ TEMPLATES = (
 
 LOCATION_MAX = 100
 """Longest location kept from an SMS report, as on USSD."""
+SHORT_LANGUAGE_WORDS = {"ak": "TWI"}
+"""How HELP names a language when space is short (else its code: EN, AF, XH, ZU); LANG
+takes each of them."""
 
 
 @dataclass
@@ -77,13 +86,22 @@ class SmsContext:
     inbound_id: int
     provider_id: str
     resident: Resident | None = None
+    typed_in: tuple[str, ...] = ()
+    """The languages of the keyword the resident typed (`Parsed.languages`)."""
+
+    @property
+    def typed_locale(self) -> str | None:
+        """The municipality's language the resident wrote their keyword in, if it tells."""
+        return next((c for c in self.municipality["locales"] if c in self.typed_in), None)
 
     @property
     def locale(self) -> str:
-        """The resident's language, else the municipality's first."""
-        if self.resident is not None and self.resident.locale:
-            return self.resident.locale
-        return self.municipality["locales"][0]
+        """The language of the reply: the one the keyword was written in (whoever types
+        UNCEDO reads isiXhosa), else the resident's, else the municipality's first."""
+        saved = self.resident.locale if self.resident is not None and self.resident.locale else None
+        if saved in self.typed_in:
+            return saved  # ISIMO is isiXhosa and isiZulu: a Zulu speaker gets isiZulu
+        return self.typed_locale or saved or self.municipality["locales"][0]
 
     def t(self, message: str, **params) -> str:
         """Translate for this resident; `{name}` is the municipality's name."""
@@ -97,8 +115,13 @@ class SmsContext:
 
 
 def do_help(ctx: SmsContext, _arg: str) -> str:
-    """The list of commands."""
-    return ctx.t(HELP)
+    """The list of commands, naming the languages LANG accepts here: by name, or by the
+    short words LANG also takes ("EN/AF/XH") when the names would need a second SMS."""
+    offered = ctx.municipality["locales"]
+    text = ctx.t(HELP, languages="/".join(language_name(c) for c in offered))
+    if count_segments(to_gsm(text)).segments > 1:
+        text = ctx.t(HELP, languages="/".join(SHORT_LANGUAGE_WORDS.get(c, c.upper()) for c in offered))
+    return text
 
 
 def do_unknown(ctx: SmsContext, _arg: str) -> str:
@@ -126,17 +149,43 @@ def do_status(ctx: SmsContext, arg: str) -> str:
     )
 
 
+def _report_ward(ctx: SmsContext, arg: str) -> tuple[dict | int | None, str]:
+    """The ward a report names before its fault ("REPORT 12 WATER ..."), and the rest. A
+    leading number is the ward when a fault word follows it, or when we know no ward for
+    this number (the reply asked for one); otherwise it is part of the place ("5 Main Rd")."""
+    first, _, rest = fold(arg).partition(" ")
+    number = first.lstrip("#")
+    if not (number.isdigit() and len(number) <= 4 and rest):
+        return None, arg
+    resident = ctx.resident
+    if fault_category(rest) is None and resident is not None and resident.ward_id is not None:
+        return None, arg
+    ward = find_ward(ctx.session, ctx.municipality["id"], int(number))
+    return (ward if ward is not None else int(number)), rest
+
+
 def do_report(ctx: SmsContext, arg: str) -> str:
-    """Create a ticket in the resident's ward, as the USSD journey does."""
-    found = fault_category(arg)
+    """Create a ticket, as the USSD journey does: in the ward the message names, else the
+    resident's (from JOIN, USSD or an earlier report), else the reply asks for the ward.
+    A fault word the municipality has no category for, or none at all, files "other"."""
+    ward, arg = _report_ward(ctx, arg)
+    if isinstance(ward, int):
+        return ctx.t(REPORT_WARD_NOT_FOUND, number=ward)
+    found = find_fault(arg)
     if found is None:
-        return ctx.t(REPORT_USAGE)
+        # No fault word: the whole text describes it, when there are a few words of it.
+        details = fold(arg)
+        if len(details.split(" ")) < 2:
+            return ctx.t(REPORT_USAGE)
+        found = ("other", details)
     code, details = found
     if len(details) < 3:
         return ctx.t(REPORT_NO_PLACE, fault=code.upper())
     resident = ctx.get_resident()
-    if resident.ward_id is None:
+    if ward is None and resident.ward_id is None:
         return ctx.t(REPORT_NO_WARD)
+    if resident.ward_id is None:
+        resident.ward_id = ward["id"]  # remembered for the next report, as USSD does
     category = ctx.session.scalar(
         select(Category)
         .where(
@@ -155,7 +204,7 @@ def do_report(ctx: SmsContext, arg: str) -> str:
         municipality_id=ctx.municipality["id"],
         phone=ctx.phone,
         category_id=category.id,
-        ward_id=resident.ward_id,
+        ward_id=ward["id"] if ward is not None else resident.ward_id,
         location=details[:LOCATION_MAX].capitalize(),
     )
     return ctx.t(
@@ -191,6 +240,7 @@ def do_lang(ctx: SmsContext, arg: str) -> str:
     if code is None or code not in offered:
         return ctx.t(LANG_USAGE, languages=", ".join(language_name(c) for c in offered))
     ctx.get_resident().locale = code
+    ctx.typed_in = ()  # the reply is in the language chosen, not the one LANG was typed in
     return ctx.t(LANG_DONE, language=language_name(code))
 
 

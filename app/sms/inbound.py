@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.channels.events import InboundSms
 from app.extensions import db, redis_store
-from app.models import InboundMessage
+from app.models import InboundMessage, Suppression
 from app.outbox.messages import add_message
 from app.outbox.optouts import opt_out
 from app.places import municipalities as routing
@@ -85,6 +85,8 @@ def process_inbound(event: InboundSms) -> int | None:
     reason = event.problem or (None if municipality else "unknown short code")
     if reason is None and parsed.command != "stop" and _over_rate(event.phone):
         reason = "rate limited"  # STOP is never rate limited
+        if parsed.command == "start" and session.get(Suppression, event.phone) is not None:
+            reason = None  # nor is a START that lifts a STOP: it is honoured and answered
     if reason:
         inbound.status, inbound.reason = "rejected", reason
         if event.phone and parsed.command == "stop":
@@ -104,12 +106,14 @@ def process_inbound(event: InboundSms) -> int | None:
         inbound_id=inbound.id,
         provider_id=event.provider_id,
         resident=resident,
+        typed_in=parsed.languages,
     )
     if command.role != "resident":
         check = ROLE_CHECKS.get(command.role)
         if check is None or not check(session, municipality["id"], event.phone):
             parsed, command = parsed, COMMANDS["unknown"]
     text = command.handler(ctx, parsed.argument)
+    _remember_language(ctx, parsed.command, known=resident is not None)
     inbound.status, inbound.command = "processed", parsed.command
     reply = add_message(
         session,
@@ -125,6 +129,17 @@ def process_inbound(event: InboundSms) -> int | None:
     )
     # What a command queued with `on_commit` (a confirmed broadcast) runs inside the commit.
     return _commit(session, inbound, reply)
+
+
+def _remember_language(ctx: SmsContext, command: str, known: bool) -> None:
+    """A number's first message keeps the language its keyword was written in ("UNCEDO":
+    isiXhosa), so later replies are in it too. After that a saved language changes only
+    with LANG (or the USSD settings); a STOP creates nothing."""
+    typed = ctx.typed_locale
+    if known or typed is None or command == "stop":
+        return
+    resident = ctx.get_resident()
+    resident.locale = resident.locale or typed
 
 
 def _commit(session, inbound, reply) -> int | None:

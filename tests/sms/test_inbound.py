@@ -54,7 +54,8 @@ def test_join_leave(app, demo):
 
 
 def test_report_creates_ticket_in_remembered_ward(app, demo):
-    assert "JOIN" in reply_to(app, "REPORT WATER leak at the school")  # no ward yet
+    # No ward yet: the reply asks for it (issue 9: JOIN is no longer needed to report).
+    assert "REPORT 12 WATER" in reply_to(app, "REPORT WATER leak at the school")
     reply_to(app, "JOIN 8")
     text = reply_to(app, "WATER burst pipe at 5 Main Rd")
     with app.app_context():
