@@ -8,7 +8,7 @@ import importlib
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Enum, func, insert, select, text
+from sqlalchemy import Enum, insert, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from app.core.migrate import MIGRATIONS_DIR

@@ -16,6 +16,7 @@ from app.cli.places import categories_group, demo, municipalities_group, wards_g
 from app.cli.processes import cron, reap_command, serve, simulate, worker
 from app.cli.residents import residents_group
 from app.cli.staff import broadcasts_group, outages_group
+from app.cli.tickets import departments_group, tickets_group
 from app.config import ConfigError
 from app.core.logs import configure_logging
 
@@ -57,5 +58,7 @@ COMMANDS = (
     broadcasts_group,
     councillors_group,
     residents_group,
+    departments_group,
+    tickets_group,
 )
 """Every command `init_app` attaches."""

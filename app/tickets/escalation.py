@@ -139,7 +139,12 @@ def escalate_overdue(session, now: dt.datetime) -> int:
                     )
                 )
             record_event(
-                session, ticket, TicketEventKind.ESCALATED, actor=ACTOR, internal_note=f"level {level}: {note}", now=now
+                session,
+                ticket,
+                TicketEventKind.ESCALATED,
+                actor=ACTOR,
+                internal_note=f"level {level}: {note}",
+                now=now,
             )
             escalated += 1
     if messages:

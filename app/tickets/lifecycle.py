@@ -21,10 +21,26 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.core.db import on_commit
 from app.core.phones import PhoneError, normalise_phone
 from app.errors import ConflictError, InvalidError, NotFoundError
-from app.models import Category, Department, Resident, Ticket, TicketEvent, TicketFollower, UTCDateTime, utcnow
+from app.models import (
+    Category,
+    Department,
+    Resident,
+    Ticket,
+    TicketEvent,
+    TicketFollower,
+    UTCDateTime,
+    utcnow,
+)
 from app.outbox.messages import dispatch
 from app.places.municipalities import find_ward, get_municipality, municipality_info
-from app.tickets.service import REFERENCE_ATTEMPTS, NewTicket, add_confirmation, create_ticket
+from app.tickets.references import clean_reference, is_valid_reference
+from app.tickets.service import (
+    REFERENCE_ATTEMPTS,
+    NewTicket,
+    add_confirmation,
+    create_ticket,
+    ticket_by_reference,
+)
 from app.tickets.states import CLOSED, NEEDS_REASON, OPEN, check_move, parse_state
 from app.tickets.targets import due_time
 from app.vocabulary import FollowerReason, TicketEventKind, TicketSource, TicketStatus
@@ -236,7 +252,9 @@ def assign(
     )
 
 
-def merge(session, ticket: Ticket, into: Ticket, *, actor: str, now: dt.datetime | None = None) -> TicketEvent:
+def merge(
+    session, ticket: Ticket, into: Ticket, *, actor: str, now: dt.datetime | None = None
+) -> TicketEvent:
     """Merge `ticket` into `into`: it becomes `duplicate` (pointing at `into`), its followers
     follow `into` too, and both get a `merged` event; returns the merged ticket's event.
 
@@ -294,6 +312,21 @@ def merge(session, ticket: Ticket, into: Ticket, *, actor: str, now: dt.datetime
         internal_note=f"merged into {into.reference}",
         now=now,
     )
+
+
+def ticket_for_staff(session, municipality: str | None, reference: str) -> Ticket:
+    """A ticket by reference as staff type it: within `municipality` when named, else in
+    any municipality (references are unique across the deployment). InvalidError /
+    NotFoundError with field "reference"."""
+    if municipality:
+        return ticket_by_reference(session, municipality, reference)
+    cleaned = clean_reference(reference or "")
+    if not is_valid_reference(cleaned):
+        raise InvalidError(f"{(reference or '')[:20]!r} is not a ticket reference", field="reference")
+    ticket = session.scalar(select(Ticket).where(Ticket.reference == cleaned))
+    if ticket is None:
+        raise NotFoundError(f"no ticket {cleaned}", field="reference")
+    return ticket
 
 
 def followers(session, ticket: Ticket) -> list[TicketFollower]:
@@ -414,7 +447,9 @@ def find_tickets(
         .where(Ticket.municipality_id == municipality_id)
     )
     if state is not None:
-        query = query.where(Ticket.status == (state if isinstance(state, TicketStatus) else parse_state(state)))
+        query = query.where(
+            Ticket.status == (state if isinstance(state, TicketStatus) else parse_state(state))
+        )
     if overdue_at is not None:
         query = query.where(Ticket.status.in_(OPEN), Ticket.due_at < overdue_at).order_by(
             Ticket.priority.desc(), Ticket.due_at, Ticket.id

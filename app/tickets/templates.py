@@ -13,7 +13,9 @@ TICKET_CONFIRMATION = N_(
 TEMPLATES = (TICKET_CONFIRMATION,)
 """Every ticket SMS template."""
 
-OVERDUE_SUPERVISOR = N_("Overdue: ticket {reference} ({category}) in ward {ward}, due {due}. Please act on it.")
+OVERDUE_SUPERVISOR = N_(
+    "Overdue: ticket {reference} ({category}) in ward {ward}, due {due}. Please act on it."
+)
 """Escalation level 1: to the supervisor of the ticket's department."""
 OVERDUE_COUNCILLOR = N_(
     "Overdue: ticket {reference} ({category}) in your ward {ward}, due {due}. Its department has been told."
