@@ -282,18 +282,23 @@ def merge(
     ticket.merged_into_id = into.id
     ticket.closed_at = now
     already = select(TicketFollower.resident_id).where(TicketFollower.ticket_id == into.id)
-    moved = session.execute(
-        insert(TicketFollower).from_select(
-            ["ticket_id", "resident_id", "phone", "reason", "created_at"],
-            select(
-                literal(into.id),
-                TicketFollower.resident_id,
-                TicketFollower.phone,
-                literal(FollowerReason.MERGED.value),
-                literal(now, UTCDateTime()),
-            ).where(TicketFollower.ticket_id == ticket.id, TicketFollower.resident_id.not_in(already)),
-        )
-    ).rowcount
+    # Counted from RETURNING: drivers disagree on the rowcount of INSERT ... SELECT.
+    moved = len(
+        session.execute(
+            insert(TicketFollower)
+            .from_select(
+                ["ticket_id", "resident_id", "phone", "reason", "created_at"],
+                select(
+                    literal(into.id),
+                    TicketFollower.resident_id,
+                    TicketFollower.phone,
+                    literal(FollowerReason.MERGED.value),
+                    literal(now, UTCDateTime()),
+                ).where(TicketFollower.ticket_id == ticket.id, TicketFollower.resident_id.not_in(already)),
+            )
+            .returning(TicketFollower.id)
+        ).all()
+    )
     record_event(
         session,
         into,
