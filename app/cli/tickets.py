@@ -13,7 +13,7 @@ from app.cli.groups import group
 from app.cli.places import _import_command
 from app.core.phones import mask_phone
 from app.extensions import db
-from app.models import Municipality, utcnow
+from app.models import Municipality, Ticket, utcnow
 from app.places.departments import add_department, department_named, list_departments
 from app.places.municipalities import get_municipality
 from app.tickets import lifecycle
@@ -93,7 +93,7 @@ def show_command(reference, code):
     if ticket.rejection_reason:
         click.echo(f"rejected because: {ticket.rejection_reason}")
     if ticket.merged_into_id:
-        survivor = session.get(type(ticket), ticket.merged_into_id)
+        survivor = session.get(Ticket, ticket.merged_into_id)
         click.echo(f"merged into {survivor.reference}")
     following = lifecycle.followers(session, ticket)
     click.echo(f"followers: {', '.join(f'{mask_phone(f.phone)} ({f.reason})' for f in following) or 'none'}")

@@ -87,6 +87,7 @@ def test_assign_merge_note_and_list(app, demo):
     assert noted.output == f"ticket {first}: internal_note added\n"
     merged = runner.invoke(args=["tickets", "merge", second, "--into", first])
     assert merged.output == f"ticket {second} merged into {first}\n", merged.output
+    assert f"merged into {first}" in runner.invoke(args=["tickets", "show", second]).output
     listing = runner.invoke(args=["tickets", "list", "--municipality", "saldanha"])
     assert listing.output.splitlines()[0] == "tickets of Saldanha Bay (times in Africa/Johannesburg)"
     lines = {line.split()[0]: line for line in listing.output.splitlines()[1:]}
