@@ -28,6 +28,7 @@ from app.vocabulary import (
     BroadcastKind,
     BroadcastStatus,
     Channel,
+    FollowerReason,
     InboundStatus,
     MessageEncoding,
     MessagePurpose,
@@ -37,6 +38,7 @@ from app.vocabulary import (
     OptOutChannel,
     OutageStatus,
     StaffRole,
+    TicketEventKind,
     TicketSource,
     TicketStatus,
 )
@@ -155,11 +157,29 @@ class Ward(Base):
     name: Mapped[str] = mapped_column(String(120))
 
 
+class Department(Base):
+    """A municipal department that owns categories and works their tickets."""
+
+    __tablename__ = "departments"
+    __table_args__ = (UniqueConstraint("municipality_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(80))
+    supervisor_name: Mapped[str | None] = mapped_column(String(120))
+    supervisor_phone: Mapped[str | None] = mapped_column(String(20))
+    """Told by SMS when one of the department's tickets is overdue (E.164)."""
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class Category(Base):
     """A fault category a municipality takes reports for, with labels per language."""
 
     __tablename__ = "categories"
-    __table_args__ = (UniqueConstraint("municipality_id", "code"),)
+    __table_args__ = (
+        UniqueConstraint("municipality_id", "code"),
+        CheckConstraint("target_hours IS NULL OR target_working_days IS NULL", name="one_target"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id", ondelete="CASCADE"))
@@ -168,6 +188,16 @@ class Category(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     labels: Mapped[dict] = mapped_column(JSON, default=dict)
     """Label per locale code; missing locales fall back to the catalogue, then to English."""
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"))
+    """The department its tickets go to on creation."""
+    target_hours: Mapped[int | None] = mapped_column(Integer)
+    """Service target in wall-clock hours (or `target_working_days`, never both)."""
+    target_working_days: Mapped[int | None] = mapped_column(Integer)
+    """Service target in working days of the municipality (weekends and holidays skipped)."""
+    duplicate_window_hours: Mapped[int] = mapped_column(Integer, default=48, server_default="48")
+    """A report of the same category and ward within this many hours may be a duplicate."""
+
+    department: Mapped[Department | None] = relationship()
 
 
 class Resident(Base):
@@ -202,16 +232,67 @@ class Ticket(Base):
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="SET NULL"))
     location: Mapped[str] = mapped_column(String(160))
     status: Mapped[TicketStatus] = mapped_column(
-        closed_set(TicketStatus, 16, "status"), default=TicketStatus.OPEN
+        closed_set(TicketStatus, 16, "status"), default=TicketStatus.RECEIVED
     )
     source: Mapped[TicketSource] = mapped_column(closed_set(TicketSource, 8, "source"))
+    """The channel it was logged through (`phone` and `counter`: by staff, for a resident)."""
     source_key: Mapped[str] = mapped_column(String(120), unique=True)
     """Idempotency key (`ussd:<sessionId>`, `sms:<message id>`): a repeated request finds the same ticket."""
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", ondelete="SET NULL"), index=True
+    )
+    """Its category's department at creation; staff may assign it elsewhere."""
+    assignee_user_id: Mapped[int | None] = mapped_column(Integer)
+    """The staff user working it (no foreign key until staff users exist)."""
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Higher first; raised each time the ticket is reopened."""
+    due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
+    """When its category's service target runs out (None: the category has no target)."""
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """0: not escalated; 1: the department's supervisor was told; 2: the ward councillor too."""
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+    rejection_reason: Mapped[str | None] = mapped_column(String(200))
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    """When it was closed, rejected or merged."""
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     category: Mapped[Category] = relationship()
     ward: Mapped[Ward | None] = relationship()
+    department: Mapped[Department | None] = relationship()
+
+
+class TicketEvent(Base):
+    """One change in a ticket's history: its creation, a move, a note, an assignment..."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[TicketEventKind] = mapped_column(closed_set(TicketEventKind, 16, "kind"))
+    from_state: Mapped[TicketStatus | None] = mapped_column(closed_set(TicketStatus, 16, "from_state"))
+    to_state: Mapped[TicketStatus | None] = mapped_column(closed_set(TicketStatus, 16, "to_state"))
+    public_note: Mapped[str | None] = mapped_column(Text)
+    """What the reporters may be told."""
+    internal_note: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(64))
+    """Who did it: "user:12", "cli", "ussd", "sms", "system"."""
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class TicketFollower(Base):
+    """A resident told about a ticket's changes: its reporter first, then others."""
+
+    __tablename__ = "ticket_followers"
+    __table_args__ = (UniqueConstraint("ticket_id", "resident_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[FollowerReason] = mapped_column(closed_set(FollowerReason, 16, "reason"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Outage(Base):

@@ -13,14 +13,20 @@ from enum import StrEnum
 
 
 class TicketStatus(StrEnum):
-    """Where a ticket stands. Wardlink itself only writes `open`; staff move tickets on by
-    hand, and the others are the statuses a resident's status query has labels for."""
+    """Where a ticket stands. The moves between them are data: `app.tickets.states`."""
 
-    OPEN = "open"
-    ASSIGNED = "assigned"
+    RECEIVED = "received"
+    """Logged; nobody at the municipality has looked at it yet."""
+    ACKNOWLEDGED = "acknowledged"
     IN_PROGRESS = "in_progress"
     RESOLVED = "resolved"
+    """Staff say it is fixed; the reporters may still say it is not."""
     CLOSED = "closed"
+    REJECTED = "rejected"
+    """Not a fault the municipality will fix; `rejection_reason` says why."""
+    DUPLICATE = "duplicate"
+    """Merged into another ticket (`merged_into_id`); only a merge leads here."""
+    REOPENED = "reopened"
 
 
 class TicketSource(StrEnum):
@@ -28,6 +34,34 @@ class TicketSource(StrEnum):
 
     USSD = "ussd"
     SMS = "sms"
+    PHONE = "phone"
+    """Logged by staff for a caller on the telephone."""
+    COUNTER = "counter"
+    """Logged by staff for a resident at a service counter."""
+
+
+class TicketEventKind(StrEnum):
+    """What a ticket event records."""
+
+    CREATED = "created"
+    STATE = "state"
+    PUBLIC_NOTE = "public_note"
+    """A note the reporters may be told."""
+    INTERNAL_NOTE = "internal_note"
+    """A note for staff only."""
+    ASSIGNED = "assigned"
+    MERGED = "merged"
+    ESCALATED = "escalated"
+
+
+class FollowerReason(StrEnum):
+    """Why a resident follows a ticket."""
+
+    REPORTER = "reporter"
+    ADDED = "added"
+    """Added later (by staff, or by a resident reporting the same fault)."""
+    MERGED = "merged"
+    """Followed a ticket that was merged into this one."""
 
 
 class Channel(StrEnum):
@@ -84,6 +118,8 @@ class MessagePurpose(StrEnum):
     BROADCAST = "broadcast"
     ALERT = "alert"
     """An outage alert, update or restoration."""
+    ESCALATION = "escalation"
+    """An overdue ticket, told to a department supervisor or a ward councillor."""
 
 
 class MessageQueue(StrEnum):

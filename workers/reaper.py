@@ -1,6 +1,6 @@
 """The reaper: SQL is the source of truth, so once a minute a job looks for outbox rows the
-queues lost (a Redis restart, a job killed), settles rows left by dead workers, and points
-jobs queued under an old module path at the new one.
+queues lost (a Redis restart, a job killed), settles rows left by dead workers, points
+jobs queued under an old module path at the new one, and escalates overdue tickets.
 
 The cron process (`wardlink cron`, see `workers/cron.py`) enqueues `reap_once` every
 INTERVAL seconds on the `high` queue; a worker runs it in its app context.
@@ -15,7 +15,9 @@ from redis.exceptions import RedisError
 from rq.exceptions import DeserializationError
 from rq.job import Job
 
-from app.extensions import redis_store
+from app.extensions import db, redis_store
+from app.models import utcnow
+from app.tickets.escalation import escalate_overdue
 from workers.fanout import reap_broadcasts
 from workers.queues import MOVED_JOBS, ORDER, get_queue
 from workers.sender import reap
@@ -35,11 +37,27 @@ FETCH_CHUNK = 500
 
 
 def reap_all() -> dict:
-    """One pass over the outbox, the broadcasts and the queued jobs; returns what it did."""
+    """One pass over the outbox, the broadcasts, the queued jobs and the overdue tickets;
+    returns what it did."""
     result = reap()
     result.update(reap_broadcasts())
     result["jobs_moved"] = requeue_moved_jobs()
+    escalate_tickets()  # says what it did in the log: the outbox's report keeps its shape
     return result
+
+
+def escalate_tickets(now=None) -> int:
+    """Escalate the overdue tickets (`app.tickets.escalation`), committed; returns how many."""
+    session = db.session()
+    try:
+        escalated = escalate_overdue(session, now or utcnow())
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    if escalated:
+        log.info("reaper: %d overdue ticket escalation(s)", escalated)
+    return escalated
 
 
 def reap_once() -> dict | None:

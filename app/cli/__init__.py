@@ -17,6 +17,7 @@ from app.cli.processes import cron, reap_command, serve, simulate, worker
 from app.cli.residents import residents_group
 from app.cli.staff import broadcasts_group, outages_group
 from app.cli.staff_accounts import apikeys_group, audit_group, users_group
+from app.cli.tickets import departments_group, tickets_group
 from app.config import ConfigError
 from app.core.logs import configure_logging
 
@@ -61,5 +62,7 @@ COMMANDS = (
     users_group,
     apikeys_group,
     audit_group,
+    departments_group,
+    tickets_group,
 )
 """Every command `init_app` attaches."""

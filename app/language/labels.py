@@ -16,11 +16,14 @@ CATEGORY_LABELS = {
 """Catalogue labels of the standard categories and outage services."""
 
 STATUS_LABELS = {
-    "open": N_("Open"),
-    "assigned": N_("Assigned"),
+    "received": N_("Received"),
+    "acknowledged": N_("Acknowledged"),
     "in_progress": N_("In progress"),
     "resolved": N_("Resolved"),
     "closed": N_("Closed"),
+    "rejected": N_("Rejected"),
+    "duplicate": N_("Already reported"),
+    "reopened": N_("Reopened"),
 }
 """Ticket statuses as citizens read them."""
 

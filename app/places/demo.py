@@ -1,4 +1,5 @@
-"""Demo data: two sample municipalities (one South African, one Ghanaian) and an outage."""
+"""Demo data: two sample municipalities (one South African, one Ghanaian) with their wards,
+departments, categories (each with a department and a service target) and an outage."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from app.models import Municipality, Outage, OutageWard, Ward, utcnow
-from app.places.importers import import_categories, import_municipalities, import_wards
+from app.places.importers import import_categories, import_departments, import_municipalities, import_wards
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo_data"
 """The CSV files the demo loads, in the format `wardlink ... import` takes."""
@@ -21,6 +22,7 @@ def load_demo(session) -> bool:
     for name, importer in (
         ("municipalities.csv", import_municipalities),
         ("wards.csv", import_wards),
+        ("departments.csv", import_departments),
         ("categories.csv", import_categories),
     ):
         with (DEMO_DIR / name).open(newline="", encoding="utf-8") as handle:

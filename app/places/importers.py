@@ -12,9 +12,10 @@ from sqlalchemy import select
 from app.channels.registry import DEFAULT_CHANNEL
 from app.channels.registry import NAME_PATTERN as CHANNEL_NAME
 from app.config import SUPPORTED_LOCALES
-from app.errors import InvalidError, raised_as
+from app.errors import DomainError, InvalidError, raised_as
 from app.models import Category, Municipality, ServiceCode, Ward
 from app.places import municipalities as routing
+from app.places.departments import find_department, save_department
 
 REGIONS = ("ZA", "GH", "KE", "NG", "UG", "TZ", "RW", "MW", "ZM", "ZW", "BW", "NA", "LS", "SZ")
 """Regions whose numbers we parse (where Africa's Talking operates)."""
@@ -154,8 +155,29 @@ def import_wards(session, handle) -> ImportReport:
     return _run(session, handle, ("municipality", "number", "name"), apply_row)
 
 
+def _whole(row: dict, column: str, low: int, high: int) -> int | None:
+    """An optional whole number from `low` to `high` (None when empty)."""
+    value = row.get(column) or ""
+    if not value:
+        return None
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise RowError(f"{column} must be a whole number from {low} to {high}")
+    return int(value)
+
+
+TARGET_HOURS_MAX = 24 * 365
+"""The longest target in hours an import accepts (a year)."""
+TARGET_DAYS_MAX = 365
+"""The longest target in working days an import accepts."""
+WINDOW_HOURS_MAX = 24 * 90
+"""The longest duplicate window an import accepts (90 days)."""
+
+
 def import_categories(session, handle) -> ImportReport:
-    """Columns: municipality,code,position[,active][,label_en,label_af,...]."""
+    """Columns: municipality,code,position[,active][,label_en,label_af,...] and optionally
+    department (a department's name; empty: none), target_hours or target_working_days (the
+    service target; at most one per row), duplicate_window_hours (empty: 48). A file
+    without one of these columns leaves that setting of each category as it is."""
 
     def apply_row(row: dict) -> bool:
         m = _municipality(session, row["municipality"])
@@ -170,6 +192,16 @@ def import_categories(session, handle) -> ImportReport:
         }
         if any(len(v) > 40 for v in labels.values()):
             raise RowError("a label is longer than 40 characters")
+        department = None
+        if row.get("department"):
+            department = find_department(session, m.id, row["department"])
+            if department is None:
+                raise RowError(f"no department {row['department']!r} in {m.name}: import departments first")
+        hours = _whole(row, "target_hours", 1, TARGET_HOURS_MAX)
+        days = _whole(row, "target_working_days", 1, TARGET_DAYS_MAX)
+        if hours and days:
+            raise RowError("give target_hours or target_working_days, not both")
+        window = _whole(row, "duplicate_window_hours", 1, WINDOW_HOURS_MAX)
         category = session.scalar(
             select(Category).where(Category.municipality_id == m.id, Category.code == code)
         )
@@ -180,6 +212,33 @@ def import_categories(session, handle) -> ImportReport:
         category.position = int(position)
         category.active = (row.get("active") or "yes").lower() not in ("no", "false", "0")
         category.labels = labels
+        if "department" in row:
+            category.department_id = department.id if department else None
+        if "target_hours" in row or "target_working_days" in row:
+            category.target_hours, category.target_working_days = hours, days
+        if "duplicate_window_hours" in row:
+            category.duplicate_window_hours = window or 48
         return created
 
     return _run(session, handle, ("municipality", "code"), apply_row)
+
+
+def import_departments(session, handle) -> ImportReport:
+    """Columns: municipality,name[,supervisor_name][,supervisor_phone] (the supervisor is
+    told by SMS of overdue tickets; the phone is read with the municipality's region)."""
+
+    def apply_row(row: dict) -> bool:
+        m = _municipality(session, row["municipality"])
+        try:
+            _, created = save_department(
+                session,
+                m,
+                row["name"],
+                supervisor_name=row.get("supervisor_name"),
+                supervisor_phone=row.get("supervisor_phone"),
+            )
+        except DomainError as exc:
+            raise RowError(exc.message, field=exc.field) from None
+        return created
+
+    return _run(session, handle, ("municipality", "name"), apply_row)

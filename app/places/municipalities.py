@@ -118,7 +118,8 @@ def remembered_choice(session, phone: str, ids: list[int]) -> int | None:
 
 
 def active_categories(session, municipality_id: int) -> list[dict]:
-    """Categories a municipality takes reports for, in its order."""
+    """Categories a municipality takes reports for, in its order, with their department and
+    service target (what a new ticket needs, without a query on the USSD hot path)."""
 
     def load() -> list[dict]:
         rows = session.scalars(
@@ -126,7 +127,18 @@ def active_categories(session, municipality_id: int) -> list[dict]:
             .where(Category.municipality_id == municipality_id, Category.active.is_(True))
             .order_by(Category.position, Category.id)
         ).all()
-        return [{"id": c.id, "code": c.code, "labels": dict(c.labels or {})} for c in rows]
+        return [
+            {
+                "id": c.id,
+                "code": c.code,
+                "labels": dict(c.labels or {}),
+                "department_id": c.department_id,
+                "target_hours": c.target_hours,
+                "target_working_days": c.target_working_days,
+                "duplicate_window_hours": c.duplicate_window_hours,
+            }
+            for c in rows
+        ]
 
     return cache.get(("categories", municipality_id), load)
 

@@ -12,12 +12,14 @@ from sqlalchemy.orm import joinedload
 from app.errors import InvalidError, NotFoundError
 from app.language.i18n import gettext
 from app.language.labels import category_label
-from app.models import Resident, Ticket
+from app.models import Resident, Ticket, TicketEvent, TicketFollower, utcnow
 from app.outbox.messages import insert_message
-from app.places.municipalities import active_categories, get_municipality
+from app.places.municipalities import active_categories, get_municipality, municipality_info
 from app.places.residents import get_or_create_resident
 from app.tickets.references import clean_reference, is_valid_reference, new_reference
+from app.tickets.targets import due_time
 from app.tickets.templates import TICKET_CONFIRMATION
+from app.vocabulary import FollowerReason, TicketEventKind, TicketStatus
 
 REFERENCE_ATTEMPTS = 3
 """Commits a caller tries before giving up (a reference clash is rare: 10 million of them)."""
@@ -38,11 +40,17 @@ class NewTicket:
     reference: str
     resident_id: int | None
     category_id: int
+    due_at: dt.datetime | None = None
+    """When its category's service target runs out (None: no target)."""
 
 
 _INSERT = Ticket.__table__.insert().returning(Ticket.__table__.c.id)
 """A plain insert on the session's connection: half the CPU of the ORM's unit of work, on
 the one write of the busiest USSD turn (column defaults still apply)."""
+_FOLLOW = TicketFollower.__table__.insert()
+"""The reporter as first follower, a plain insert like the ticket's."""
+_EVENT = TicketEvent.__table__.insert()
+"""The `created` event, a plain insert like the ticket's."""
 
 
 def create_ticket(
@@ -57,8 +65,15 @@ def create_ticket(
     location: str,
     locale: str | None = None,
     resident_id: int | None = None,
+    actor: str | None = None,
+    now: dt.datetime | None = None,
 ) -> NewTicket:
     """Insert a ticket in the caller's transaction and return it.
+
+    The ticket goes to its category's department, is due by its category's service target
+    (`app.tickets.targets`), has its reporter as first follower and a `created` event by
+    `actor` (default: the source). All are plain inserts: this is the write of the busiest
+    USSD turn.
 
     The caller commits it together with what belongs to it (the confirmation SMS, the
     inbound message). The unique `source_key` and `reference` decide the rare clashes,
@@ -72,35 +87,65 @@ def create_ticket(
     session because wardlink never deletes resident rows (opt-outs are flags, imports
     upsert); a row deleted by hand fails the foreign key and the resolver looks again.
     """
-    categories = active_categories(session, municipality_id)
-    if not any(c["id"] == category_id for c in categories):
+    category = next((c for c in active_categories(session, municipality_id) if c["id"] == category_id), None)
+    if category is None:
         raise TicketError("category does not belong to the municipality", field="category")
     if resident_id is None:
         resident = get_or_create_resident(session, municipality_id, phone)
         if locale and not resident.locale:
             resident.locale = locale
         resident_id = resident.id
-    reference = new_reference()
-    # Pending ORM changes (the resident's language) are flushed first, then the insert.
-    session.flush()
-    ticket_id = (
-        session.connection()
-        .execute(
-            _INSERT,
-            {
-                "reference": reference,
-                "municipality_id": municipality_id,
-                "ward_id": ward_id,
-                "category_id": category_id,
-                "resident_id": resident_id,
-                "location": location[:160],
-                "source": source,
-                "source_key": source_key,
-            },
-        )
-        .scalar_one()
+    now = now or utcnow()
+    place = municipality_info(session, municipality_id)
+    due_at = due_time(
+        now,
+        hours=category.get("target_hours"),
+        working_days=category.get("target_working_days"),
+        timezone=place["timezone"],
+        region=place["region"],
     )
-    return NewTicket(ticket_id, reference, resident_id, category_id)
+    reference = new_reference()
+    # Pending ORM changes (the resident's language) are flushed first, then the inserts.
+    session.flush()
+    connection = session.connection()
+    ticket_id = connection.execute(
+        _INSERT,
+        {
+            "reference": reference,
+            "municipality_id": municipality_id,
+            "ward_id": ward_id,
+            "category_id": category_id,
+            "resident_id": resident_id,
+            "location": location[:160],
+            "source": source,
+            "source_key": source_key,
+            "department_id": category.get("department_id"),
+            "due_at": due_at,
+            "created_at": now,
+            "updated_at": now,
+        },
+    ).scalar_one()
+    connection.execute(
+        _FOLLOW,
+        {
+            "ticket_id": ticket_id,
+            "resident_id": resident_id,
+            "phone": phone,
+            "reason": FollowerReason.REPORTER,
+            "created_at": now,
+        },
+    )
+    connection.execute(
+        _EVENT,
+        {
+            "ticket_id": ticket_id,
+            "kind": TicketEventKind.CREATED,
+            "to_state": TicketStatus.RECEIVED,
+            "actor": actor or source,
+            "created_at": now,
+        },
+    )
+    return NewTicket(ticket_id, reference, resident_id, category_id, due_at)
 
 
 def find_ticket(session, municipality_id: int, reference: str) -> Ticket | None:

@@ -74,7 +74,7 @@ def test_status(app, demo):
     with app.app_context():
         reference = db.session.scalar(select(Ticket.reference))
     text = reply_to(app, f"status {reference}")
-    assert reference in text and "Refuse" in text and "Open" in text
+    assert reference in text and "Refuse" in text and "Received" in text
     wrong = reference[:-1] + str((int(reference[-1]) + 1) % 10)
     assert "not right" in reply_to(app, f"STATUS {wrong}")
     unknown = "7654321" + str(damm_digit("7654321"))

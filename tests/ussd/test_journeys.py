@@ -131,7 +131,7 @@ def test_check_ticket_by_reference(app, phone):
     if swapped != reference:
         assert "Check the number" in phone.send(swapped)
     body = phone.send(reference)
-    assert reference in body and "Electricity" in body and "Open" in body and "Updated" in body
+    assert reference in body and "Electricity" in body and "Received" in body and "Updated" in body
 
 
 def test_check_unknown_reference_and_recent_reports(app, phone):
@@ -153,7 +153,7 @@ def test_check_unknown_reference_and_recent_reports(app, phone):
     body = phone.send("2")
     assert "Refuse" in body
     body = phone.send("1")
-    assert "Refuse: Open" in body
+    assert "Refuse: Received" in body
 
 
 def test_outages_in_my_ward(app, phone):
