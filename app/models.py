@@ -242,8 +242,8 @@ class Ticket(Base):
         ForeignKey("departments.id", ondelete="SET NULL"), index=True
     )
     """Its category's department at creation; staff may assign it elsewhere."""
-    assignee_user_id: Mapped[int | None] = mapped_column(Integer)
-    """The staff user working it (no foreign key until staff users exist)."""
+    assignee_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    """The staff user working it."""
     priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     """Higher first; raised each time the ticket is reopened."""
     due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
@@ -588,10 +588,7 @@ class StaffUser(Base):
 
 class StaffRoleGrant(Base):
     """One role of a staff user: in a municipality (none for `platform`), for a department
-    (`department`) or a ward (`councillor`).
-
-    `department_id` has no foreign key yet: departments arrive in a later migration, which
-    adds it."""
+    (`department`) or a ward (`councillor`)."""
 
     __tablename__ = "staff_roles"
     __table_args__ = (
@@ -611,7 +608,7 @@ class StaffRoleGrant(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"))
     municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id", ondelete="CASCADE"))
     role: Mapped[StaffRole] = mapped_column(closed_set(StaffRole, 16, "role"))
-    department_id: Mapped[int | None] = mapped_column(Integer)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="CASCADE"))
     ward_id: Mapped[int | None] = mapped_column(ForeignKey("wards.id", ondelete="CASCADE"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -623,7 +620,7 @@ class ApiKey(Base):
     with one role, scoped like a user's role.
 
     Only `prefix` (to find the row) and a SHA-256 of the secret are stored; the key is shown
-    once, when it is made. `department_id` has no foreign key yet (see StaffRoleGrant)."""
+    once, when it is made."""
 
     __tablename__ = "api_keys"
     __table_args__ = (CheckConstraint(STAFF_SCOPE_SQL, name="scope"),)
@@ -632,7 +629,7 @@ class ApiKey(Base):
     name: Mapped[str] = mapped_column(String(120))
     municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id", ondelete="CASCADE"))
     role: Mapped[StaffRole] = mapped_column(closed_set(StaffRole, 16, "role"))
-    department_id: Mapped[int | None] = mapped_column(Integer)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="CASCADE"))
     ward_id: Mapped[int | None] = mapped_column(ForeignKey("wards.id", ondelete="CASCADE"))
     prefix: Mapped[str] = mapped_column(String(16), unique=True)
     secret_hash: Mapped[str] = mapped_column(String(64))

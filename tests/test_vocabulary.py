@@ -15,7 +15,18 @@ from app.core.migrate import MIGRATIONS_DIR
 from app.extensions import db
 from app.language.gsm import count_segments
 from app.language.labels import STATUS_LABELS
-from app.models import Base, Category, Municipality, Outage, Resident, StaffUser, Ticket, UTCDateTime, Ward
+from app.models import (
+    Base,
+    Category,
+    Department,
+    Municipality,
+    Outage,
+    Resident,
+    StaffUser,
+    Ticket,
+    UTCDateTime,
+    Ward,
+)
 from app.vocabulary import MessageEncoding, MessageQueue, TicketStatus
 from workers.queues import ORDER
 
@@ -114,7 +125,13 @@ def _in_scope(table: str, values: dict, municipality_id: int) -> dict:
         return values
     values = {**values, "municipality_id": municipality_id}
     if values["role"] == "department":
-        values["department_id"] = 1
+        session = db.session()
+        department = session.scalar(select(Department).where(Department.municipality_id == municipality_id))
+        if department is None:
+            department = Department(municipality_id=municipality_id, name="Water")
+            session.add(department)
+            session.flush()
+        values["department_id"] = department.id
     if values["role"] == "councillor":
         session = db.session()
         ward = session.scalar(select(Ward).where(Ward.municipality_id == municipality_id))

@@ -25,6 +25,8 @@ from app.models import (
     Category,
     Department,
     Resident,
+    StaffRoleGrant,
+    StaffUser,
     Ticket,
     TicketEvent,
     TicketFollower,
@@ -43,7 +45,7 @@ from app.tickets.service import (
 )
 from app.tickets.states import CLOSED, NEEDS_REASON, OPEN, check_move, parse_state
 from app.tickets.targets import due_time
-from app.vocabulary import FollowerReason, TicketEventKind, TicketSource, TicketStatus
+from app.vocabulary import FollowerReason, StaffRole, TicketEventKind, TicketSource, TicketStatus
 
 ChangeListener = Callable[[object, Ticket, TicketEvent], None]
 """Called as listener(session, ticket, event) for every event, inside its transaction."""
@@ -220,6 +222,24 @@ def add_note(
     )
 
 
+def _works_for(session, user_id: int, municipality_id: int) -> bool:
+    """An active staff user with a role in the municipality (or across the platform)."""
+    return (
+        session.scalar(
+            select(StaffUser.id)
+            .join(StaffRoleGrant, StaffRoleGrant.user_id == StaffUser.id)
+            .where(
+                StaffUser.id == user_id,
+                StaffUser.active.is_(True),
+                (StaffRoleGrant.municipality_id == municipality_id)
+                | (StaffRoleGrant.role == StaffRole.PLATFORM),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def assign(
     session,
     ticket: Ticket,
@@ -245,6 +265,8 @@ def assign(
     if user_id is not None:
         if isinstance(user_id, bool) or not isinstance(user_id, int) or user_id <= 0:
             raise InvalidError("a user is named by their id", field="user")
+        if not _works_for(session, user_id, ticket.municipality_id):
+            raise NotFoundError("no such active staff user in the ticket's municipality", field="user")
         ticket.assignee_user_id = user_id
         done.append(f"user:{user_id}")
     return record_event(

@@ -11,7 +11,17 @@ from sqlalchemy import func, select
 from app.errors import ConflictError, InvalidError, NotFoundError
 from app.extensions import db
 from app.language.i18n import gettext
-from app.models import Category, Department, Message, Resident, Ticket, TicketEvent, TicketFollower
+from app.models import (
+    Category,
+    Department,
+    Message,
+    Resident,
+    StaffRoleGrant,
+    StaffUser,
+    Ticket,
+    TicketEvent,
+    TicketFollower,
+)
 from app.places.departments import add_department
 from app.tickets import lifecycle
 from app.tickets.references import REFERENCE_LENGTH, is_valid_reference
@@ -130,13 +140,30 @@ def test_merge_refusals(ctx, demo):
     assert one.status == S.RECEIVED and other.status == S.RESOLVED
 
 
+def _staff(session, code: str) -> int:
+    """An active agent of a municipality; returns the user's id."""
+    user = StaffUser(name="A", email=f"agent@{code}.example", password_hash="x", active=True, failed_logins=0)
+    session.add(user)
+    session.flush()
+    session.add(StaffRoleGrant(user_id=user.id, municipality_id=municipality(session, code).id, role="agent"))
+    session.flush()
+    return user.id
+
+
 def test_assign_to_a_department_and_a_person(ctx, demo):
     session = db.session()
     ticket = report(session, category="water", now=NOW)
     roads = _department(session, "saldanha", "Roads and Stormwater")
-    event = lifecycle.assign(session, ticket, department_id=roads.id, user_id=12, actor="user:1")
-    assert ticket.department_id == roads.id and ticket.assignee_user_id == 12
-    assert (event.kind, event.internal_note) == ("assigned", "to department Roads and Stormwater, user:12")
+    agent, stranger = _staff(session, "saldanha"), _staff(session, "stma")
+    event = lifecycle.assign(session, ticket, department_id=roads.id, user_id=agent, actor="user:1")
+    assert ticket.department_id == roads.id and ticket.assignee_user_id == agent
+    assert (event.kind, event.internal_note) == (
+        "assigned",
+        f"to department Roads and Stormwater, user:{agent}",
+    )
+    for nobody in (stranger, agent + 1000):  # another council's user, or no user at all
+        with pytest.raises(NotFoundError):
+            lifecycle.assign(session, ticket, user_id=nobody, actor="cli")
     with pytest.raises(NotFoundError):
         lifecycle.assign(
             session, ticket, department_id=_department(session, "stma", "Urban Roads").id, actor="cli"
