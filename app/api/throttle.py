@@ -18,7 +18,7 @@ from limits.storage import RedisStorage
 from limits.strategies import SlidingWindowCounterRateLimiter
 
 from app.config import ConfigError
-from app.errors import DomainError
+from app.errors import LimitError
 from app.extensions import redis_store
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 _KEY = "wardlink.api.throttle"
 
 
-class RateLimitedError(DomainError):
+class RateLimitedError(LimitError):
     """Too many requests in the window; `retry_after` says when to try again (seconds)."""
 
     code = "rate_limited"

@@ -15,6 +15,7 @@ import json
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
@@ -168,7 +169,7 @@ def _municipality_for(session, principal: Principal, code: str | None) -> Munici
 
 @bp.route("")
 class Tickets(MethodView):
-    @bp.arguments(schemas.TicketListArgs, location="query")
+    @bp.arguments(schemas.TicketListArgs, location="query", unknown=RAISE)
     @bp.response(200, schemas.TicketPageSchema)
     def get(self, args):
         """List tickets, highest priority then newest first, one page at a time.
