@@ -35,7 +35,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Imported here, not at the top: this is the package every `app.*` module imports first,
     # so importing the web stack at its top would make each of them import it (and form a
     # cycle with every module that imports `app.extensions`).
-    from app import cli
+    from app import api, cli
+    from app.api import errors as api_errors
     from app.channels import registry
     from app.channels.africastalking import views as africastalking_views
     from app.core import health
@@ -46,11 +47,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     registry.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(africastalking_views.bp)
+    api.init_app(app)
     cli.init_app(app)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         """API and webhook errors answer JSON, never an HTML page."""
+        if api_errors.is_api_request():
+            return api_errors.http_error(exc)  # e.g. an unknown route under /api
         return jsonify(error=exc.name.lower(), description=exc.description), exc.code
 
     @app.errorhandler(Exception)

@@ -100,6 +100,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("COUNCILLOR_DAILY_BROADCASTS", int, 3, "broadcasts one councillor may send per day"),
     Setting("STAFF_LOGIN_ATTEMPTS", int, 5, "failed staff sign-ins in a row that lock the account"),
     Setting("STAFF_LOCKOUT_MINUTES", int, 15, "minutes a locked staff account stays locked"),
+    Setting(
+        "API_RATE_LIMIT",
+        str,
+        "120/minute",
+        "staff API requests per key (per IP without a valid key), e.g. `120/minute`",
+    ),
+    # Ticket notes are at most 2,000 characters: 64 KiB leaves room and stops floods.
+    Setting("API_MAX_BODY_BYTES", int, 64 * 1024, "largest JSON body the staff API accepts", env=False),
     Setting("LOG_LEVEL", str, "INFO", "`DEBUG`, `INFO`, `WARNING` or `ERROR`"),
     Setting("PHONE_HASH_KEY", str, None, "key of the hashed phone ids in logs; None: `SECRET_KEY`"),
     Setting("TESTING", bool, False, "Flask's testing mode", env=False),
