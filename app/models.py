@@ -223,6 +223,10 @@ class Ticket(Base):
     """A fault reported by a resident; its reference carries a check digit."""
 
     __tablename__ = "tickets"
+    __table_args__ = (
+        # "Already reported?": a ward's newest tickets of one category, on the report path.
+        Index("ix_tickets_similar", "municipality_id", "ward_id", "category_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True)

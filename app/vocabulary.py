@@ -52,6 +52,8 @@ class TicketEventKind(StrEnum):
     ASSIGNED = "assigned"
     MERGED = "merged"
     ESCALATED = "escalated"
+    CONFIRMED = "confirmed"
+    """A resident reported the same fault again and now follows the ticket."""
 
 
 class FollowerReason(StrEnum):

@@ -14,6 +14,8 @@ Facts the view resolves for these screens (see `app/ussd/resolver.py`):
 | ("outages", mid, ward_id)                 | [{service, state, starts, ends}] newest first   |
 | ("save_profile", mid, phone, field, value)| True once stored (keyed write)                  |
 | ("create_ticket", source_key) + payload   | {"reference": ...} (keyed write: once per key)  |
+| ("similar", mid, ward_id, category_id)    | {id, reference, location} of the same open fault, or None |
+| ("follow_ticket", sid, ticket_id) + payload | {"reference": ...} once they follow it (keyed write) |
 | ("councillor", mid, phone)                | {id, name, ward: {id, number, name}} or None    |
 | ("check_pin", cid, sid, turn) + {pin}     | "ok", "wrong" or "locked" (counts failures)     |
 | ("reach", mid, ward_id)                   | residents a ward broadcast reaches now          |
@@ -101,6 +103,12 @@ SCREENS: dict[str, Screen] = {
         ),
         Screen("report_ward", N_("Where is the fault?"), items="report_wards", accept="pick_report_ward"),
         Screen("report_ward_entry", N_("Enter the ward number of the fault:"), accept="enter_ward"),
+        Screen(
+            "report_similar",
+            N_("Already reported: {category}, {location}."),
+            options=(Option(N_("Add me to it"), "@follow_similar"), Option(N_("New report"), "@new_report")),
+            elastic="location",
+        ),
         Screen("report_location", N_("Describe the place or a landmark nearby:"), accept="enter_location"),
         Screen(
             "report_confirm",
@@ -260,7 +268,7 @@ def confirm_ward(ctx: Ctx, _typed: str) -> None:
     if ctx.draft.get("ward_for") == "report":
         ctx.draft["report_ward"] = ward
         _save_draft(ctx)
-        ctx.go("report_location")
+        _ward_known(ctx)
         return
     ctx.need("save_profile", s["mid"], s["phone"], "ward", ward["id"])
     s["ward"] = ward
@@ -312,7 +320,7 @@ def pick_category(ctx: Ctx, category: dict) -> None:
     if ctx.session.get("ward") and ctx.session.get("ward_given"):
         ctx.draft["report_ward"] = ctx.session["ward"]
         _save_draft(ctx)
-        ctx.go("report_location")
+        _ward_known(ctx)
         return
     _save_draft(ctx)
     if ctx.session.get("ward"):
@@ -336,10 +344,47 @@ def pick_report_ward(ctx: Ctx, choice: str) -> None:
     if choice == "mine":
         ctx.draft["report_ward"] = ctx.session["ward"]
         _save_draft(ctx)
-        ctx.go("report_location")
+        _ward_known(ctx)
     else:
         ctx.draft["ward_for"] = "report"
         ctx.go("report_ward_entry")
+
+
+def _ward_known(ctx: Ctx) -> None:
+    """Category and ward known: if the same fault was reported there lately and is still
+    open, offer to join that ticket; otherwise ask for the place."""
+    draft = ctx.draft
+    similar = ctx.need("similar", ctx.session["mid"], draft["report_ward"]["id"], draft["category"]["id"])
+    if similar is None:
+        ctx.go("report_location")
+        return
+    draft["similar"] = similar
+    ctx.session.setdefault("params", {})["report_similar"] = {
+        "category": category_label(ctx.locale, draft["category"]),
+        "location": similar["location"],
+    }
+    ctx.go("report_similar")
+
+
+def follow_similar(ctx: Ctx, _typed: str) -> None:
+    """ "Add me to it": the caller follows the open ticket (once per session) instead of
+    filing a new one, and gets its reference."""
+    s, similar = ctx.session, ctx.draft["similar"]
+    followed = ctx.need(
+        "follow_ticket",
+        s["sid"],
+        similar["id"],
+        payload={"phone": s["phone"], "resident_id": s.get("rid"), "locale": ctx.locale},
+    )
+    ctx.effects.append(("clear_draft",))
+    ctx.end(
+        N_("You now follow ticket {reference}. We will SMS you updates."), reference=followed["reference"]
+    )
+
+
+def new_report(ctx: Ctx, _typed: str) -> None:
+    """ "New report": a different fault after all; ask for its place."""
+    ctx.go("report_location")
 
 
 def enter_location(ctx: Ctx, typed: str) -> None:
@@ -621,6 +666,8 @@ HANDLERS = {
     "report": report,
     "pick_category": pick_category,
     "pick_report_ward": pick_report_ward,
+    "follow_similar": follow_similar,
+    "new_report": new_report,
     "enter_location": enter_location,
     "submit": submit,
     "cancel": cancel,

@@ -16,7 +16,7 @@ from app.extensions import db
 from app.models import Municipality, Ticket, utcnow
 from app.places.departments import add_department, department_named, list_departments
 from app.places.municipalities import get_municipality
-from app.tickets import lifecycle
+from app.tickets import duplicates, lifecycle
 from app.tickets.states import OPEN
 from app.vocabulary import TicketStatus
 
@@ -97,6 +97,9 @@ def show_command(reference, code):
         click.echo(f"merged into {survivor.reference}")
     following = lifecycle.followers(session, ticket)
     click.echo(f"followers: {', '.join(f'{mask_phone(f.phone)} ({f.reason})' for f in following) or 'none'}")
+    click.echo(
+        f"confirmations: {duplicates.confirmations(session, ticket)} (residents who reported it again)"
+    )
     click.echo("events:")
     for e in lifecycle.events(session, ticket):
         move = (f" {e.from_state}->{e.to_state}" if e.from_state else f" {e.to_state}") if e.to_state else ""

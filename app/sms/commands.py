@@ -15,9 +15,11 @@ from app.outbox.optouts import opt_in, opt_out
 from app.places.municipalities import find_ward
 from app.places.residents import get_or_create_resident
 from app.sms.keywords import fault_category, find_fault, fold, language_code
+from app.tickets.duplicates import add_follower, similar_open_ticket
 from app.tickets.references import clean_reference, is_valid_reference
 from app.tickets.service import create_ticket, find_ticket, ticket_dict
 from app.tickets.templates import TICKET_CONFIRMATION
+from menus.engine import fit
 
 HELP = N_(
     "{name} SMS: STATUS <ref>, REPORT <fault> <place>, JOIN <ward>, LEAVE, LANG {languages}, STOP, START."
@@ -36,6 +38,10 @@ REPORT_NO_WARD = N_(
 REPORT_WARD_NOT_FOUND = N_("Ward {number} was not found. Check the number and send REPORT again.")
 REPORT_DONE = N_(
     "Thank you. Your report {reference} ({category}) is logged. Send STATUS {reference} to check it."
+)
+REPORT_ALREADY = N_(
+    "Already reported: {category}, {location} (ticket {reference}). You will get its updates. "
+    "Not the same? Send REPORT NEW and the fault."
 )
 JOIN_USAGE = N_("Send JOIN and your ward number, e.g. JOIN 12.")
 JOIN_NOT_FOUND = N_("Ward {number} was not found. Send JOIN and your ward number.")
@@ -57,6 +63,7 @@ TEMPLATES = (
     REPORT_NO_WARD,
     REPORT_WARD_NOT_FOUND,
     REPORT_DONE,
+    REPORT_ALREADY,
     JOIN_USAGE,
     JOIN_NOT_FOUND,
     JOIN_DONE,
@@ -71,6 +78,10 @@ TEMPLATES = (
 
 LOCATION_MAX = 100
 """Longest location kept from an SMS report, as on USSD."""
+REPLY_MAX = 160
+"""A reply that names a ticket's place is shortened to one SMS (GSM-7 characters)."""
+INSIST = "NEW"
+"""`REPORT NEW ...`: a new ticket even when the same fault is open nearby."""
 SHORT_LANGUAGE_WORDS = {"ak": "TWI"}
 """How HELP names a language when space is short (else its code: EN, AF, XH, ZU); LANG
 takes each of them."""
@@ -168,6 +179,10 @@ def do_report(ctx: SmsContext, arg: str) -> str:
     """Create a ticket, as the USSD journey does: in the ward the message names, else the
     resident's (from JOIN, USSD or an earlier report), else the reply asks for the ward.
     A fault word the municipality has no category for, or none at all, files "other"."""
+    first, _, rest = arg.strip().partition(" ")
+    insist = fold(first) == INSIST and bool(rest.strip())
+    if insist:
+        arg = rest
     ward, arg = _report_ward(ctx, arg)
     if isinstance(ward, int):
         return ctx.t(REPORT_WARD_NOT_FOUND, number=ward)
@@ -197,6 +212,21 @@ def do_report(ctx: SmsContext, arg: str) -> str:
     )
     if category is None:
         return ctx.t(REPORT_USAGE)
+    ward_id = ward["id"] if ward is not None else resident.ward_id
+    label = category_label(ctx.locale, {"code": category.code, "labels": category.labels})
+    similar = (
+        None if insist else similar_open_ticket(ctx.session, ctx.municipality["id"], ward_id, category.id)
+    )
+    if similar is not None:
+        # The same fault is open nearby: the texter follows it (as "Add me to it" on USSD),
+        # and REPORT NEW files a ticket of their own if it is another fault after all.
+        add_follower(ctx.session, similar, phone=ctx.phone, resident_id=resident.id, actor="sms")
+        return fit(
+            lambda p: ctx.t(REPORT_ALREADY, **p),
+            {"category": label, "location": similar.location, "reference": similar.reference},
+            "location",
+            REPLY_MAX,
+        )
     ticket = create_ticket(
         ctx.session,
         source="sms",
@@ -204,14 +234,10 @@ def do_report(ctx: SmsContext, arg: str) -> str:
         municipality_id=ctx.municipality["id"],
         phone=ctx.phone,
         category_id=category.id,
-        ward_id=ward["id"] if ward is not None else resident.ward_id,
+        ward_id=ward_id,
         location=details[:LOCATION_MAX].capitalize(),
     )
-    return ctx.t(
-        REPORT_DONE,
-        reference=ticket.reference,
-        category=category_label(ctx.locale, {"code": category.code, "labels": category.labels}),
-    )
+    return ctx.t(REPORT_DONE, reference=ticket.reference, category=label)
 
 
 def do_join(ctx: SmsContext, arg: str) -> str:

@@ -16,6 +16,7 @@ from app.extensions import db, redis_store
 from app.models import Broadcast, Councillor, Ticket
 from app.places import municipalities as routing
 from app.places.residents import save_profile
+from app.tickets.duplicates import add_follower, similar_open_ticket
 from app.tickets.service import (
     REFERENCE_ATTEMPTS,
     add_confirmation,
@@ -115,6 +116,12 @@ class Resolver:
         tz = self._timezone(municipality_id)
         return [outage_dict(o, tz) for o in ward_outages(self.session, municipality_id, ward_id)]
 
+    def _similar(self, municipality_id: int, ward_id: int, category_id: int):
+        ticket = similar_open_ticket(self.session, municipality_id, ward_id, category_id)
+        if ticket is None:
+            return None
+        return {"id": ticket.id, "reference": ticket.reference, "location": ticket.location}
+
     # keyed writes
     def _save_profile(self, municipality_id: int, phone: str, field: str, value) -> bool:
         save_profile(self.session, municipality_id, phone, field, value)
@@ -143,6 +150,19 @@ class Resolver:
             self.to_send.append(message_id)
             return {"reference": ticket.reference}
         raise RuntimeError("could not create the ticket")
+
+    def _follow_ticket(self, _sid: str, ticket_id: int, payload) -> dict:
+        ticket = self.session.get(Ticket, ticket_id)
+        add_follower(
+            self.session,
+            ticket,
+            phone=payload["phone"],
+            resident_id=payload.get("resident_id"),
+            locale=payload.get("locale"),
+            actor="ussd",
+        )
+        self.session.commit()
+        return {"reference": ticket.reference}
 
     # councillors
     def _councillor(self, municipality_id: int, phone: str):

@@ -42,6 +42,7 @@ PARAMS = {
     "ward_confirm": {"number": 9999, "name": LONG_WARD["name"]},
     "resume": {"category": LONG_LABEL},
     "report_confirm": {"category": LONG_LABEL, "ward": 9999, "location": "x" * 100},
+    "report_similar": {"category": LONG_LABEL, "location": "x" * 100},
     "ticket_detail": {
         "reference": "53590526",
         "category": LONG_LABEL,

@@ -22,6 +22,8 @@ VALUES = {
     "fault": "ELECTRICITY",
     "languages": "English, Afrikaans, isiXhosa, isiZulu, Twi",
     "language": "isiXhosa",
+    "location": "Corner of Voortrekker Road and the old station, opposite the big Shoprite taxi rank, "
+    "Vredenburg 7380",
 }
 
 
