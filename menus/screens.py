@@ -13,7 +13,7 @@ Facts the view resolves for these screens (see `app/ussd/resolver.py`):
 | ("recent_tickets", mid, phone)            | [ticket, ...] newest first                      |
 | ("outages", mid, ward_id)                 | [{service, state, starts, ends}] newest first   |
 | ("save_profile", mid, phone, field, value)| True once stored (keyed write)                  |
-| ("create_ticket", source_key) + payload   | {"reference", "code"} (keyed write: once per key; code: the SMS short code or None) |
+| ("create_ticket", source_key) + payload   | {"reference", "code"} (keyed write; code: SMS short code) |
 | ("councillor", mid, phone)                | {id, name, ward: {id, number, name}} or None    |
 | ("check_pin", cid, sid, turn) + {pin}     | "ok", "wrong" or "locked" (counts failures)     |
 | ("reach", mid, ward_id)                   | residents a ward broadcast reaches now          |
