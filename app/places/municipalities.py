@@ -79,6 +79,10 @@ def municipalities_for_code(session, kind: str, code: str, channel: str = DEFAUL
     return cache.get((kind, code, channel), load)
 
 
+SENDER_MAX = 16
+"""The longest sender an outbox row keeps (`messages.sender_id`)."""
+
+
 def sms_short_code(session, municipality_id: int) -> str | None:
     """The SMS short code a municipality answers on (its first), or None: where it has one,
     SMS a citizen may answer go out from it and name it (alphanumeric senders take no replies)."""
@@ -86,7 +90,11 @@ def sms_short_code(session, municipality_id: int) -> str | None:
     def load() -> str | None:
         return session.scalar(
             select(ServiceCode.code)
-            .where(ServiceCode.municipality_id == municipality_id, ServiceCode.channel == "sms")
+            .where(
+                ServiceCode.municipality_id == municipality_id,
+                ServiceCode.channel == "sms",
+                func.length(ServiceCode.code) <= SENDER_MAX,  # it goes out as the sender
+            )
             .order_by(ServiceCode.id)
             .limit(1)
         )

@@ -136,7 +136,7 @@ def process_inbound(event: InboundSms) -> int | None:
         municipality_id=municipality["id"],
         resident_id=ctx.resident.id if ctx.resident is not None else None,
         # From the number the resident wrote to: the next reply reaches us too.
-        sender_id=event.to_code or municipality.get("sender_id"),
+        sender_id=event.to_code if 0 < len(event.to_code or "") <= 16 else municipality.get("sender_id"),
         reply_to_id=inbound.id,
     )
     # What a command queued with `on_commit` (a confirmed broadcast) runs inside the commit.
