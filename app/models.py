@@ -28,6 +28,7 @@ from app.vocabulary import (
     BroadcastKind,
     BroadcastStatus,
     Channel,
+    FixedAnswer,
     FollowerReason,
     InboundStatus,
     MessageEncoding,
@@ -37,6 +38,7 @@ from app.vocabulary import (
     OptOutAction,
     OptOutChannel,
     OutageStatus,
+    QuestionEnd,
     StaffRole,
     TicketEventKind,
     TicketSource,
@@ -297,6 +299,27 @@ class TicketFollower(Base):
     phone: Mapped[str] = mapped_column(String(20))
     reason: Mapped[FollowerReason] = mapped_column(closed_set(FollowerReason, 16, "reason"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class TicketQuestion(Base):
+    """ "Is it fixed?", asked of one follower's phone when a ticket is resolved; open while
+    `closed_reason` is empty. A reply from the phone answers the newest open one."""
+
+    __tablename__ = "ticket_questions"
+    __table_args__ = (
+        CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating_range"),
+        Index("ix_ticket_questions_phone_open", "phone", "closed_reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    asked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    answer: Mapped[FixedAnswer | None] = mapped_column(closed_set(FixedAnswer, 8, "answer"))
+    rating: Mapped[int | None] = mapped_column(Integer)
+    """Satisfaction 1-5, when a YES carried one ("YES 4")."""
+    closed_reason: Mapped[QuestionEnd | None] = mapped_column(closed_set(QuestionEnd, 16, "closed_reason"))
 
 
 class Outage(Base):

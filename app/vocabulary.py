@@ -66,6 +66,23 @@ class FollowerReason(StrEnum):
     """Followed a ticket that was merged into this one."""
 
 
+class FixedAnswer(StrEnum):
+    """A follower's answer to "Is it fixed?"."""
+
+    YES = "yes"
+    NO = "no"
+
+
+class QuestionEnd(StrEnum):
+    """Why an "Is it fixed?" question is no longer open."""
+
+    ANSWERED = "answered"
+    UNCONFIRMED = "unconfirmed"
+    """Nobody answered within `app.tickets.questions.ANSWER_DAYS`: the ticket was closed."""
+    MOVED_ON = "moved_on"
+    """The ticket left `resolved` otherwise (another follower answered, or staff moved it)."""
+
+
 class Channel(StrEnum):
     """The channel a service code answers on."""
 
@@ -122,6 +139,8 @@ class MessagePurpose(StrEnum):
     """An outage alert, update or restoration."""
     ESCALATION = "escalation"
     """An overdue ticket, told to a department supervisor or a ward councillor."""
+    TICKET_UPDATE = "ticket_update"
+    """A change of a ticket told to its followers (and a reopening told to its supervisor)."""
 
 
 class MessageQueue(StrEnum):

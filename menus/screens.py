@@ -13,7 +13,7 @@ Facts the view resolves for these screens (see `app/ussd/resolver.py`):
 | ("recent_tickets", mid, phone)            | [ticket, ...] newest first                      |
 | ("outages", mid, ward_id)                 | [{service, state, starts, ends}] newest first   |
 | ("save_profile", mid, phone, field, value)| True once stored (keyed write)                  |
-| ("create_ticket", source_key) + payload   | {"reference": ...} (keyed write: once per key)  |
+| ("create_ticket", source_key) + payload   | {"reference", "code"} (keyed write; code: SMS short code) |
 | ("similar", mid, ward_id, category_id)    | {id, reference, location} of the same open fault, or None |
 | ("follow_ticket", sid, ticket_id) + payload | {"reference": ...} once they follow it (keyed write) |
 | ("councillor", mid, phone)                | {id, name, ward: {id, number, name}} or None    |
@@ -424,6 +424,13 @@ def submit(ctx: Ctx, _typed: str) -> None:
         },
     )
     ctx.effects.append(("clear_draft",))
+    if created.get("code"):  # the SMS short code the STATUS question (and the answer) goes to
+        ctx.end(
+            N_("Thank you. Your reference is {reference}. SMS STATUS {reference} to {code} to check it."),
+            reference=created["reference"],
+            code=created["code"],
+        )
+        return
     ctx.end(
         N_("Thank you. Your reference is {reference}. We will send it to you by SMS."),
         reference=created["reference"],

@@ -101,6 +101,7 @@ def _row(table: str, i: int, municipality_id: int, category_id: int) -> dict:
         "api_keys": {"name": "k", "role": "admin", "prefix": f"p{i}", "secret_hash": "h"},
         "audit_log": {"actor_kind": "cli", "actor_label": "cli:test", "action": "test"},
         "ticket_events": {"ticket_id": _nth("tickets"), "kind": "created", "actor": "sms"},
+        "ticket_questions": {"ticket_id": _nth("tickets"), "phone": "+27820000001", "asked_at": now},
         "ticket_followers": {
             "ticket_id": _nth("tickets"),
             "resident_id": _nth("residents", i),  # one row per (ticket, resident)
@@ -172,7 +173,9 @@ def test_the_migration_checks_what_the_models_check():
 @pytest.mark.parametrize(("table", "column"), CLOSED_COLUMNS)
 def test_every_value_round_trips_through_its_column(ctx, table, column):
     session = db.session()
-    parents = _parents(session, with_ticket=table in ("ticket_events", "ticket_followers"))
+    parents = _parents(
+        session, with_ticket=table in ("ticket_events", "ticket_followers", "ticket_questions")
+    )
     model = Base.metadata.tables[table]
     vocabulary = model.c[column].type.enum_class
     for i, member in enumerate(vocabulary):

@@ -18,6 +18,7 @@ from rq.job import Job
 from app.extensions import db, redis_store
 from app.models import utcnow
 from app.tickets.escalation import escalate_overdue
+from app.tickets.questions import close_unconfirmed
 from workers.fanout import reap_broadcasts
 from workers.queues import MOVED_JOBS, ORDER, get_queue
 from workers.sender import reap
@@ -43,6 +44,7 @@ def reap_all() -> dict:
     result.update(reap_broadcasts())
     result["jobs_moved"] = requeue_moved_jobs()
     escalate_tickets()  # says what it did in the log: the outbox's report keeps its shape
+    close_unconfirmed_tickets()
     return result
 
 
@@ -58,6 +60,21 @@ def escalate_tickets(now=None) -> int:
     if escalated:
         log.info("reaper: %d overdue ticket escalation(s)", escalated)
     return escalated
+
+
+def close_unconfirmed_tickets(now=None) -> int:
+    """Close resolved tickets nobody said were fixed in time (`app.tickets.questions`),
+    committed; returns how many."""
+    session = db.session()
+    try:
+        closed = close_unconfirmed(session, now or utcnow())
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    if closed:
+        log.info("reaper: %d resolved ticket(s) closed unconfirmed", closed)
+    return closed
 
 
 def reap_once() -> dict | None:

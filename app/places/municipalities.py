@@ -79,6 +79,29 @@ def municipalities_for_code(session, kind: str, code: str, channel: str = DEFAUL
     return cache.get((kind, code, channel), load)
 
 
+SENDER_MAX = 16
+"""The longest sender an outbox row keeps (`messages.sender_id`)."""
+
+
+def sms_short_code(session, municipality_id: int) -> str | None:
+    """The SMS short code a municipality answers on (its first), or None: where it has one,
+    SMS a citizen may answer go out from it and name it (alphanumeric senders take no replies)."""
+
+    def load() -> str | None:
+        return session.scalar(
+            select(ServiceCode.code)
+            .where(
+                ServiceCode.municipality_id == municipality_id,
+                ServiceCode.channel == "sms",
+                func.length(ServiceCode.code) <= SENDER_MAX,  # it goes out as the sender
+            )
+            .order_by(ServiceCode.id)
+            .limit(1)
+        )
+
+    return cache.get(("sms_short_code", municipality_id), load)
+
+
 def region_for_code(session, kind: str, code: str, default: str, channel: str = DEFAULT_CHANNEL) -> str:
     """The region local-format numbers arriving on `code` are read with: that of the
     municipalities answering on it when they agree, else `default` (the channel's).

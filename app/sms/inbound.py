@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.channels.events import InboundSms
 from app.extensions import db, redis_store
+from app.language.i18n import gettext
 from app.models import InboundMessage, Suppression
 from app.outbox.messages import add_message
 from app.outbox.optouts import opt_out
@@ -26,6 +27,8 @@ from app.places.residents import find_resident
 from app.sms.commands import SmsContext
 from app.sms.keywords import parse
 from app.sms.table import COMMANDS, EXTRA_WORDS, ROLE_CHECKS
+from app.tickets.notifications import follower_locale
+from app.tickets.questions import answer_sms
 
 log = logging.getLogger(__name__)
 
@@ -108,13 +111,21 @@ def process_inbound(event: InboundSms) -> int | None:
         resident=resident,
         typed_in=parsed.languages,
     )
-    if command.role != "resident":
-        check = ROLE_CHECKS.get(command.role)
-        if check is None or not check(session, municipality["id"], event.phone):
-            parsed, command = parsed, COMMANDS["unknown"]
-    text = command.handler(ctx, parsed.argument)
-    _remember_language(ctx, parsed.command, known=resident is not None)
-    inbound.status, inbound.command = "processed", parsed.command
+    # An answer to "Is it fixed?" comes before the keywords; anything else falls through.
+    answered = answer_sms(session, municipality["id"], event.phone, event.text or "")
+    if answered is not None:
+        message, reference = answered
+        locale = follower_locale(resident.locale if resident is not None else None, municipality)
+        text = gettext(locale, message, reference=reference)
+        inbound.status, inbound.command = "processed", "answer"
+    else:
+        if command.role != "resident":
+            check = ROLE_CHECKS.get(command.role)
+            if check is None or not check(session, municipality["id"], event.phone):
+                parsed, command = parsed, COMMANDS["unknown"]
+        text = command.handler(ctx, parsed.argument)
+        _remember_language(ctx, parsed.command, known=resident is not None)
+        inbound.status, inbound.command = "processed", parsed.command
     reply = add_message(
         session,
         phone=event.phone,
@@ -124,7 +135,8 @@ def process_inbound(event: InboundSms) -> int | None:
         queue="high",
         municipality_id=municipality["id"],
         resident_id=ctx.resident.id if ctx.resident is not None else None,
-        sender_id=municipality.get("sender_id"),
+        # From the number the resident wrote to: the next reply reaches us too.
+        sender_id=event.to_code if 0 < len(event.to_code or "") <= 16 else municipality.get("sender_id"),
         reply_to_id=inbound.id,
     )
     # What a command queued with `on_commit` (a confirmed broadcast) runs inside the commit.

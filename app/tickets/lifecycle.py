@@ -35,6 +35,7 @@ from app.models import (
 )
 from app.outbox.messages import dispatch
 from app.places.municipalities import find_ward, get_municipality, municipality_info
+from app.tickets.notifications import notify_followers
 from app.tickets.references import clean_reference, is_valid_reference
 from app.tickets.service import (
     REFERENCE_ATTEMPTS,
@@ -50,7 +51,7 @@ from app.vocabulary import FollowerReason, StaffRole, TicketEventKind, TicketSou
 ChangeListener = Callable[[object, Ticket, TicketEvent], None]
 """Called as listener(session, ticket, event) for every event, inside its transaction."""
 
-CHANGE_LISTENERS: tuple[ChangeListener, ...] = ()
+CHANGE_LISTENERS: tuple[ChangeListener, ...] = (notify_followers,)
 """Who hears of every ticket event (the citizen notifier goes here). A listener adds rows
 in the session (outbox messages) and queues work with `app.core.db.on_commit`; it must not
 commit, and an exception it raises refuses the change."""

@@ -14,11 +14,11 @@ from app.language.i18n import gettext
 from app.language.labels import category_label
 from app.models import Resident, Ticket, TicketEvent, TicketFollower, utcnow
 from app.outbox.messages import insert_message
-from app.places.municipalities import active_categories, get_municipality, municipality_info
+from app.places.municipalities import active_categories, get_municipality, municipality_info, sms_short_code
 from app.places.residents import get_or_create_resident
 from app.tickets.references import clean_reference, is_valid_reference, new_reference
 from app.tickets.targets import due_time
-from app.tickets.templates import TICKET_CONFIRMATION
+from app.tickets.templates import TICKET_CONFIRMATION, TICKET_CONFIRMATION_CODE
 from app.vocabulary import FollowerReason, TicketEventKind, TicketStatus
 
 REFERENCE_ATTEMPTS = 3
@@ -202,19 +202,22 @@ def ticket_dict(ticket: Ticket, timezone: str) -> dict:
 
 
 def add_confirmation(session, ticket: NewTicket, municipality: dict, locale: str | None, phone: str) -> int:
-    """Put the "your report is logged" SMS in the outbox (same transaction as the ticket).
+    """Put the "your report is logged" SMS in the outbox (same transaction as the ticket),
+    from the municipality's SMS short code and naming it where it has one.
 
     `municipality` is `municipalities.municipality_info`; returns the message's id."""
     category = next(
         c for c in active_categories(session, municipality["id"]) if c["id"] == ticket.category_id
     )
     locale = locale or municipality["locales"][0]
+    code = sms_short_code(session, municipality["id"])
     text = gettext(
         locale,
-        TICKET_CONFIRMATION,
+        TICKET_CONFIRMATION_CODE if code else TICKET_CONFIRMATION,
         name=municipality["name"],
         reference=ticket.reference,
         category=category_label(locale, category),
+        **({"code": code} if code else {}),
     )
     return insert_message(
         session,
@@ -225,5 +228,5 @@ def add_confirmation(session, ticket: NewTicket, municipality: dict, locale: str
         queue="high",
         municipality_id=municipality["id"],
         resident_id=ticket.resident_id,
-        sender_id=municipality["sender_id"],
+        sender_id=code or municipality["sender_id"],  # a short code takes the STATUS reply
     )

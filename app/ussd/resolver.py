@@ -130,6 +130,7 @@ class Resolver:
     def _create_ticket(self, source_key: str, payload) -> dict:
         payload = dict(payload)
         municipality = routing.municipality_info(self.session, payload["municipality_id"])
+        code = routing.sms_short_code(self.session, payload["municipality_id"])
         for _ in range(REFERENCE_ATTEMPTS):
             try:
                 # A clash (key, reference, or a remembered resident row that is gone) is
@@ -145,10 +146,10 @@ class Resolver:
                 payload["resident_id"] = None
                 existing = self.session.scalar(select(Ticket).where(Ticket.source_key == source_key))
                 if existing is not None:
-                    return {"reference": existing.reference}
+                    return {"reference": existing.reference, "code": code}
                 continue
             self.to_send.append(message_id)
-            return {"reference": ticket.reference}
+            return {"reference": ticket.reference, "code": code}
         raise RuntimeError("could not create the ticket")
 
     def _follow_ticket(self, _sid: str, ticket_id: int, payload) -> dict:

@@ -2,7 +2,7 @@
 and follows the ticket), and an index for "is this already reported?" on the report path.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-02 10:00:00
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 
 
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -121,6 +121,10 @@ def test_every_screen_fits_in_every_locale(locale, screen_id):
 
 END_MESSAGES = [
     ("Thank you. Your reference is {reference}. We will send it to you by SMS.", {"reference": "53590526"}),
+    (
+        "Thank you. Your reference is {reference}. SMS STATUS {reference} to {code} to check it.",
+        {"reference": "53590526", "code": "12345678"},
+    ),
     ("Your report was cancelled.", {}),
     ("This service is not available on this number.", {}),
     ("Sorry, the service is busy. Please try again in a few minutes.", {}),

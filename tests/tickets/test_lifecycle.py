@@ -25,7 +25,7 @@ from app.models import (
 from app.places.departments import add_department
 from app.tickets import lifecycle
 from app.tickets.references import REFERENCE_LENGTH, is_valid_reference
-from app.tickets.templates import TICKET_CONFIRMATION
+from app.tickets.templates import TICKET_CONFIRMATION_CODE
 from app.vocabulary import TicketStatus as S
 from tests.tickets.factories import municipality, report
 from tests.ussd.test_journeys import onboard
@@ -206,8 +206,13 @@ def test_a_ticket_logged_for_a_caller_gets_the_same_reference_and_sms(ctx, demo,
     assert [(e.kind, e.actor) for e in lifecycle.events(session, ticket)] == [("created", "user:9")]
     assert _followers(session, ticket) == [("+27825550001", "reporter")]
     [sms] = session.scalars(select(Message)).all()
-    expected = gettext(
-        "af", TICKET_CONFIRMATION, name="Saldanha Bay", reference=new.reference, category="Vullis"
+    expected = gettext(  # Saldanha Bay has the SMS short code 40123: named, and sent from it
+        "af",
+        TICKET_CONFIRMATION_CODE,
+        name="Saldanha Bay",
+        reference=new.reference,
+        category="Vullis",
+        code="40123",
     )
     assert (sms.phone, sms.purpose, sms.essential, sms.text) == ("+27825550001", "ticket", True, expected)
 
