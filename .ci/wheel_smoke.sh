@@ -40,9 +40,11 @@ if ! "${PIP[@]}" wheel --no-deps -v -w "$WORK/dist" "$WORK/src" >"$WORK/build.lo
   cat "$WORK/build.log" >&2
   fail "the wheel does not build"
 fi
-# setuptools' warnings are classes (SetuptoolsDeprecationWarning, _Warning, ...); its
-# lower-case "warning: byte-compiling is disabled" notes are not warnings about us.
-if grep -E "[A-Za-z]Warning\b|[Dd]eprecat" "$WORK/build.log" >&2; then
+# setuptools' warnings are classes (SetuptoolsDeprecationWarning, _Warning, ...) and pip's
+# start with "DEPRECATION:"; setuptools' lower-case "warning: byte-compiling is disabled"
+# notes are not warnings about us, and neither is a dependency named `deprecated`.
+WARNED='[A-Za-z]Warning\b|DEPRECATION|is deprecated|will be removed'
+if grep -E "$WARNED" "$WORK/build.log" >&2; then
   fail "the build warns (above)"
 fi
 WHEEL="$(ls "$WORK"/dist/wardlink-*.whl)"
@@ -76,7 +78,7 @@ if ! "${PIP[@]}" install "${WHEEL}[embedded]" >"$WORK/install.log" 2>&1; then
   cat "$WORK/install.log" >&2
   fail "the wheel does not install"
 fi
-if grep -E "[A-Za-z]Warning\b|[Dd]eprecat" "$WORK/install.log" >&2; then
+if grep -E "$WARNED" "$WORK/install.log" >&2; then
   fail "the install warns (above)"
 fi
 
