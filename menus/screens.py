@@ -35,6 +35,14 @@ LOCATION_MAX = 100
 LOCATION_MIN = 3
 """Shorter than this is not a description anyone can find."""
 
+MAIN_OPTIONS = (
+    Option(N_("Report a fault"), "@report"),
+    Option(N_("Check a ticket"), "ticket_menu"),
+    Option(N_("Outages in my ward"), "@outages"),
+    Option(N_("My settings"), "settings"),
+)
+"""The main menu every caller gets; a councillor's adds the broadcast after it."""
+
 SCREENS: dict[str, Screen] = {
     s.id: s
     for s in (
@@ -59,25 +67,14 @@ SCREENS: dict[str, Screen] = {
         Screen(
             "main",
             N_("{municipality}: how can we help?"),
-            options=(
-                Option(N_("Report a fault"), "@report"),
-                Option(N_("Check a ticket"), "ticket_menu"),
-                Option(N_("Outages in my ward"), "@outages"),
-                Option(N_("My settings"), "settings"),
-            ),
+            options=MAIN_OPTIONS,
             nav=False,
             elastic="municipality",
         ),
         Screen(
             "main_councillor",
             N_("{municipality}: how can we help?"),
-            options=(
-                Option(N_("Report a fault"), "@report"),
-                Option(N_("Check a ticket"), "ticket_menu"),
-                Option(N_("Outages in my ward"), "@outages"),
-                Option(N_("My settings"), "settings"),
-                Option(N_("Councillor broadcast"), "cl_pin"),
-            ),
+            options=(*MAIN_OPTIONS, Option(N_("Councillor broadcast"), "cl_pin")),
             nav=False,
             elastic="municipality",
         ),
